@@ -1,0 +1,410 @@
+//! The one error type. Every message the library produces is written in this file.
+
+use std::fmt;
+use std::ops::Range;
+
+/// The `scimType` of an RFC 7644 §3.12 error response (Table 9).
+///
+/// Displays as the RFC string, e.g. `invalidFilter`. Every SCIM error travels with HTTP status 400 except where
+/// [`ScimType::status`] says otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ScimType {
+    /// The filter syntax is invalid, or the attribute and comparison combination is not supported.
+    InvalidFilter,
+    /// The filter yields more results than the server is willing to process.
+    TooMany,
+    /// One or more attribute values are already in use or reserved.
+    Uniqueness,
+    /// The modification is incompatible with the target attribute's mutability or current state.
+    Mutability,
+    /// The request body is not parsable, structurally incorrect or violates the schema.
+    InvalidSyntax,
+    /// The `path` attribute is invalid or malformed.
+    InvalidPath,
+    /// The `path` did not yield an attribute or value that could be operated on.
+    NoTarget,
+    /// A required value is missing, or a value is not compatible with the operation or the attribute type.
+    InvalidValue,
+    /// The SCIM protocol version is not supported.
+    InvalidVers,
+    /// The request cannot be completed because of sensitive information in the request URI.
+    Sensitive,
+}
+
+impl ScimType {
+    /// The RFC 7644 string, e.g. `"invalidFilter"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ScimType::InvalidFilter => "invalidFilter",
+            ScimType::TooMany => "tooMany",
+            ScimType::Uniqueness => "uniqueness",
+            ScimType::Mutability => "mutability",
+            ScimType::InvalidSyntax => "invalidSyntax",
+            ScimType::InvalidPath => "invalidPath",
+            ScimType::NoTarget => "noTarget",
+            ScimType::InvalidValue => "invalidValue",
+            ScimType::InvalidVers => "invalidVers",
+            ScimType::Sensitive => "sensitive",
+        }
+    }
+
+    /// The HTTP status an RFC 7644 server answers with: 400 for every scimType of Table 9.
+    pub const fn status(self) -> u16 {
+        400
+    }
+
+    /// Every scimType, in the order of RFC 7644 Table 9.
+    pub const ALL: [ScimType; 10] = [
+        ScimType::InvalidFilter,
+        ScimType::TooMany,
+        ScimType::Uniqueness,
+        ScimType::Mutability,
+        ScimType::InvalidSyntax,
+        ScimType::InvalidPath,
+        ScimType::NoTarget,
+        ScimType::InvalidValue,
+        ScimType::InvalidVers,
+        ScimType::Sensitive,
+    ];
+}
+
+impl fmt::Display for ScimType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ScimType {
+    type Err = ();
+
+    /// Parses the RFC string exactly (`"invalidFilter"`).
+    fn from_str(s: &str) -> Result<Self, ()> {
+        ScimType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or(())
+    }
+}
+
+/// What went wrong, as a stable machine-readable kind. [`Error::code`] renders it as a dotted string such as
+/// `filter.unterminated_string`; codes never change meaning once released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input is empty or only whitespace.
+    Empty,
+    /// The input is longer than the configured limit.
+    TooLong,
+    /// Parentheses, `not` and brackets nest deeper than the configured limit.
+    TooDeep,
+    /// The input ended where more was expected.
+    UnexpectedEnd,
+    /// A token that cannot stand at this place.
+    UnexpectedToken,
+    /// An attribute path that does not follow `[URI ":"] ATTRNAME *1subAttr`.
+    InvalidAttrPath,
+    /// Something other than one of the ten comparison operators after an attribute path.
+    ExpectedOperator,
+    /// Something other than a JSON value after an operator.
+    InvalidValue,
+    /// A string literal without its closing quote.
+    UnterminatedString,
+    /// A backslash escape that JSON does not define.
+    InvalidEscape,
+    /// A raw control character inside a string literal.
+    ControlCharacter,
+    /// A number that is not a JSON number, or out of range.
+    InvalidNumber,
+    /// A `(` without its `)`.
+    UnclosedParen,
+    /// A `[` without its `]`.
+    UnclosedBracket,
+    /// A valuePath inside the brackets of another valuePath.
+    NestedValuePath,
+    /// A sub-attribute after a valuePath's `]` in a filter (allowed in PATCH paths only).
+    ValuePathSubAttribute,
+    /// An operator the attribute's type or the value's type does not support (`gt` on a boolean).
+    OperatorNotSupported,
+    /// The value's JSON type cannot be compared with the attribute's type.
+    TypeMismatch,
+    /// A string compared with a dateTime attribute is not an xsd:dateTime.
+    InvalidDateTime,
+    /// The input bytes are not UTF-8.
+    InvalidUtf8,
+    /// A schema document that does not follow RFC 7643 §7.
+    InvalidSchema,
+    /// A resource type name the schemas do not define.
+    UnknownResourceType,
+}
+
+impl ErrorKind {
+    /// The code's last segment, e.g. `unterminated_string`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Empty => "empty",
+            ErrorKind::TooLong => "too_long",
+            ErrorKind::TooDeep => "too_deep",
+            ErrorKind::UnexpectedEnd => "unexpected_end",
+            ErrorKind::UnexpectedToken => "unexpected_token",
+            ErrorKind::InvalidAttrPath => "invalid_attr_path",
+            ErrorKind::ExpectedOperator => "expected_operator",
+            ErrorKind::InvalidValue => "invalid_value",
+            ErrorKind::UnterminatedString => "unterminated_string",
+            ErrorKind::InvalidEscape => "invalid_escape",
+            ErrorKind::ControlCharacter => "control_character",
+            ErrorKind::InvalidNumber => "invalid_number",
+            ErrorKind::UnclosedParen => "unclosed_paren",
+            ErrorKind::UnclosedBracket => "unclosed_bracket",
+            ErrorKind::NestedValuePath => "nested_value_path",
+            ErrorKind::ValuePathSubAttribute => "value_path_sub_attribute",
+            ErrorKind::OperatorNotSupported => "operator_not_supported",
+            ErrorKind::TypeMismatch => "type_mismatch",
+            ErrorKind::InvalidDateTime => "invalid_datetime",
+            ErrorKind::InvalidUtf8 => "invalid_utf8",
+            ErrorKind::InvalidSchema => "invalid_schema",
+            ErrorKind::UnknownResourceType => "unknown_resource_type",
+        }
+    }
+}
+
+/// Which input an error is about; it gives the code its first segment and the error its scimType.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Domain {
+    /// A filter (`?filter=` or a `.search` body): scimType `invalidFilter`.
+    Filter,
+    /// A PATCH `path`, including a filter inside its brackets: scimType `invalidPath`.
+    Path,
+    /// An RFC 7643 Schema resource given to [`crate::Schemas`]: scimType `invalidValue`.
+    Schema,
+}
+
+impl Domain {
+    const fn prefix(self) -> &'static str {
+        match self {
+            Domain::Filter => "filter",
+            Domain::Path => "path",
+            Domain::Schema => "schema",
+        }
+    }
+
+    const fn scim_type(self) -> ScimType {
+        match self {
+            Domain::Filter => ScimType::InvalidFilter,
+            Domain::Path => ScimType::InvalidPath,
+            Domain::Schema => ScimType::InvalidValue,
+        }
+    }
+}
+
+/// A byte range in the text an error is about.
+pub type Span = Range<usize>;
+
+/// Every failure of the library: a stable [`code`](Error::code), the RFC [`scim_type`](Error::scim_type), a
+/// human [`message`](Error::message) and, for filters and paths, the byte [`position`](Error::position).
+///
+/// The `Display` form is the message alone; [`Error::render`] adds an excerpt with a caret under the position.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Error(Box<Inner>);
+
+#[derive(Clone, PartialEq, Eq)]
+struct Inner {
+    kind: ErrorKind,
+    domain: Domain,
+    scim_type: ScimType,
+    code: String,
+    message: String,
+    span: Option<Span>,
+}
+
+impl Error {
+    pub(crate) fn new(
+        domain: Domain,
+        kind: ErrorKind,
+        span: Option<Span>,
+        message: String,
+    ) -> Error {
+        Error(Box::new(Inner {
+            kind,
+            domain,
+            scim_type: domain.scim_type(),
+            code: format!("{}.{}", domain.prefix(), kind.name()),
+            message,
+            span,
+        }))
+    }
+
+    pub(crate) fn at(domain: Domain, kind: ErrorKind, at: usize, message: String) -> Error {
+        Error::new(domain, kind, Some(at..at), message)
+    }
+
+    /// The RFC 7644 §3.12 scimType a server returns for this error.
+    pub fn scim_type(&self) -> ScimType {
+        self.0.scim_type
+    }
+
+    /// The HTTP status a server returns for this error.
+    pub fn status(&self) -> u16 {
+        self.0.scim_type.status()
+    }
+
+    /// The stable machine code, e.g. `filter.unterminated_string`.
+    pub fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// The kind of failure, independent of the input it occurred in.
+    pub fn kind(&self) -> ErrorKind {
+        self.0.kind
+    }
+
+    /// The kind of input the error is about.
+    pub fn domain(&self) -> Domain {
+        self.0.domain
+    }
+
+    /// What went wrong, for a person: what was expected, and where.
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// The byte offset in the filter or path text where the problem starts.
+    pub fn position(&self) -> Option<usize> {
+        self.0.span.as_ref().map(|s| s.start)
+    }
+
+    /// The byte range in the filter or path text the error is about.
+    pub fn span(&self) -> Option<Span> {
+        self.0.span.clone()
+    }
+
+    /// The RFC 7644 §3.12 error body a server returns: `schemas`, `status` (a string), `scimType` and `detail`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+            "status": self.status().to_string(),
+            "scimType": self.scim_type().as_str(),
+            "detail": self.message(),
+        })
+    }
+
+    /// The message followed by the line of `source` that holds the position and a caret under it.
+    ///
+    /// ```
+    /// let text = r#"userName eq "bjensen"#;
+    /// let err = scim_expr::Filter::parse(text).unwrap_err();
+    /// assert_eq!(
+    ///     err.render(text),
+    ///     "invalidFilter (filter.unterminated_string): string starting at byte 12 has no closing quote\n  \
+    ///      userName eq \"bjensen\n              ^"
+    /// );
+    /// ```
+    pub fn render(&self, source: &str) -> String {
+        let mut out = format!("{} ({}): {}", self.scim_type(), self.code(), self.message());
+        let Some(pos) = self.position() else {
+            return out;
+        };
+        let pos = floor_char_boundary(source, pos.min(source.len()));
+        let line_start = source[..pos].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = source[pos..].find('\n').map_or(source.len(), |i| pos + i);
+        // Long lines (a 10 MB filter) are cut to a window around the position.
+        let (from, prefix) = window_start(source, line_start, pos);
+        let to = floor_char_boundary(source, line_end.min(pos + 60));
+        let suffix = if to < line_end { "…" } else { "" };
+        let column = prefix.chars().count() + source[from..pos].chars().count();
+        out.push_str("\n  ");
+        out.push_str(prefix);
+        out.push_str(&source[from..to]);
+        out.push_str(suffix);
+        out.push_str("\n  ");
+        out.extend(std::iter::repeat(' ').take(column));
+        out.push('^');
+        out
+    }
+}
+
+fn window_start(source: &str, line_start: usize, pos: usize) -> (usize, &'static str) {
+    if pos - line_start <= 60 {
+        (line_start, "")
+    } else {
+        (floor_char_boundary(source, pos - 40), "…")
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("code", &self.code())
+            .field("scim_type", &self.scim_type());
+        if let Some(pos) = self.position() {
+            d.field("position", &pos);
+        }
+        d.field("message", &self.message()).finish()
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scim_type_round_trips_through_its_string() {
+        for t in ScimType::ALL {
+            assert_eq!(t.as_str().parse::<ScimType>(), Ok(t));
+            assert_eq!(t.to_string(), t.as_str());
+        }
+        assert!("InvalidFilter".parse::<ScimType>().is_err());
+    }
+
+    #[test]
+    fn domain_sets_code_prefix_and_scim_type() {
+        let e = Error::at(Domain::Filter, ErrorKind::UnexpectedEnd, 3, "m".into());
+        assert_eq!(e.code(), "filter.unexpected_end");
+        assert_eq!(e.scim_type(), ScimType::InvalidFilter);
+        let e = Error::at(Domain::Path, ErrorKind::UnexpectedEnd, 3, "m".into());
+        assert_eq!(e.code(), "path.unexpected_end");
+        assert_eq!(e.scim_type(), ScimType::InvalidPath);
+        assert_eq!(e.position(), Some(3));
+    }
+
+    #[test]
+    fn render_windows_long_lines_and_multibyte_text() {
+        let long = format!("{}é x", "a".repeat(200));
+        let e = Error::at(Domain::Filter, ErrorKind::UnexpectedToken, 203, "m".into());
+        let r = e.render(&long);
+        let lines: Vec<&str> = r.lines().collect();
+        assert_eq!(lines.len(), 3);
+        let caret_col = lines[2].chars().count() - 1;
+        assert_eq!(lines[1].chars().nth(caret_col), Some('x'));
+    }
+
+    #[test]
+    fn error_body_follows_rfc_7644_3_12() {
+        let e = Error::at(
+            Domain::Path,
+            ErrorKind::UnexpectedEnd,
+            0,
+            "detail text".into(),
+        );
+        let body = e.to_json();
+        assert_eq!(body["status"], "400");
+        assert_eq!(body["scimType"], "invalidPath");
+        assert_eq!(body["detail"], "detail text");
+    }
+}

@@ -1,0 +1,138 @@
+//! SCIM filters (RFC 7644 §3.4.2.2): parse once, evaluate against many documents.
+
+mod ast;
+mod display;
+pub(crate) mod eval;
+pub(crate) mod parser;
+
+use std::fmt;
+use std::sync::Arc;
+
+pub use ast::{AttrPath, CompValue, CompareOp, Expr};
+
+use crate::error::{Domain, Error, ErrorKind};
+use crate::node::Node;
+use crate::{Options, Quirks, Schemas};
+
+/// A parsed filter: immutable, `Send + Sync`, cheap to share between threads and to evaluate many times.
+///
+/// ```
+/// use scim_expr::Filter;
+/// use serde_json::json;
+///
+/// let f = Filter::parse(r#"emails[type eq "work" and value co "@example.com"]"#)?;
+/// assert!(f.matches(&json!({"emails": [{"type": "work", "value": "bjensen@example.com"}]})));
+/// assert!(!f.matches(&json!({"emails": [{"type": "home", "value": "bjensen@example.com"}]})));
+/// # Ok::<(), scim_expr::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Filter {
+    ast: Expr,
+    compiled: eval::Compiled,
+    schemas: Arc<Schemas>,
+    resource_type: Option<usize>,
+    per_kind: bool,
+    quirks: Quirks,
+}
+
+impl Filter {
+    /// Parses `text` in strict mode against the built-in schemas.
+    pub fn parse(text: &str) -> Result<Filter, Error> {
+        Filter::parse_with(text, &Options::new())
+    }
+
+    /// Parses `text` with these options.
+    pub fn parse_with(text: &str, options: &Options) -> Result<Filter, Error> {
+        let parsed = parser::FilterParser::new(text, options, Domain::Filter)
+            .parse(options.limits.max_filter_length)?;
+        Ok(Filter {
+            ast: parsed.expr,
+            compiled: parsed.compiled,
+            schemas: options.schemas.clone(),
+            resource_type: options.resource_type,
+            per_kind: parsed.per_kind,
+            quirks: options.quirks,
+        })
+    }
+
+    /// Parses filter text given as bytes, as it arrives from a socket or a file: invalid UTF-8 is an
+    /// `invalidFilter` error at the first bad byte.
+    pub fn parse_bytes_with(bytes: &[u8], options: &Options) -> Result<Filter, Error> {
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            let at = e.valid_up_to();
+            Error::at(
+                Domain::Filter,
+                ErrorKind::InvalidUtf8,
+                at,
+                format!("the filter is not UTF-8: invalid byte at {at}"),
+            )
+        })?;
+        Filter::parse_with(text, options)
+    }
+
+    /// Whether `doc` satisfies the filter.
+    pub fn matches(&self, doc: &serde_json::Value) -> bool {
+        match self.matches_node(&doc) {
+            Ok(hit) => hit,
+            Err(never) => match never {},
+        }
+    }
+
+    /// Whether a document read through [`Node`] satisfies the filter; fails only when reading the host value fails.
+    pub fn matches_node<N: Node>(&self, doc: &N) -> Result<bool, N::Error> {
+        let slot = if self.per_kind {
+            self.schemas
+                .kind_of(doc, self.resource_type)?
+                .map_or(0, |k| k + 1)
+        } else {
+            0
+        };
+        eval::eval(&self.compiled, doc, slot)
+    }
+
+    /// The documents of `docs` the filter matches, in order.
+    pub fn filter<'d>(
+        &self,
+        docs: impl IntoIterator<Item = &'d serde_json::Value>,
+    ) -> Vec<&'d serde_json::Value> {
+        docs.into_iter().filter(|d| self.matches(d)).collect()
+    }
+
+    /// The syntax tree.
+    pub fn ast(&self) -> &Expr {
+        &self.ast
+    }
+
+    /// The tolerances the filter was parsed with.
+    pub fn quirks(&self) -> Quirks {
+        self.quirks
+    }
+}
+
+impl fmt::Display for Filter {
+    /// The canonical form; it parses back to an equal filter.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.ast.fmt(f)
+    }
+}
+
+impl fmt::Debug for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Filter").field(&self.to_string()).finish()
+    }
+}
+
+impl PartialEq for Filter {
+    /// Filters are equal when their syntax trees are.
+    fn eq(&self, other: &Filter) -> bool {
+        self.ast == other.ast
+    }
+}
+
+impl std::str::FromStr for Filter {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Filter, Error> {
+        Filter::parse(s)
+    }
+}

@@ -1,0 +1,27 @@
+#![doc = include_str!("../../README.md")]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
+mod compare;
+pub mod error;
+pub mod filter;
+mod grammar;
+pub mod node;
+mod options;
+mod quirks;
+pub mod schema;
+
+pub use compare::Num;
+pub use error::{Error, ErrorKind, ScimType};
+pub use filter::Filter;
+pub use node::{Node, View};
+pub use options::{Limits, Options};
+pub use quirks::Quirks;
+pub use schema::Schemas;

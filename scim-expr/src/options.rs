@@ -1,0 +1,143 @@
+//! How filters and PATCH requests are parsed: the schemas, the identity-provider tolerances and the input limits.
+
+use std::sync::Arc;
+
+use crate::{Quirks, Schemas};
+
+/// Bounds on input size. Exceeding one is an error with its own code (`filter.too_long`, `filter.too_deep`),
+/// never a stack overflow or an unbounded allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Limits {
+    /// The longest filter accepted, in bytes. Default 262,144.
+    pub max_filter_length: usize,
+    /// The deepest nesting of `(`, `not (` and `[` accepted. Default 64.
+    pub max_depth: usize,
+}
+
+impl Limits {
+    /// The defaults: generous for every real request, small enough to bound time and stack.
+    pub const fn new() -> Limits {
+        Limits {
+            max_filter_length: 256 * 1024,
+            max_depth: 64,
+        }
+    }
+
+    /// Sets [`Limits::max_filter_length`].
+    pub const fn with_max_filter_length(mut self, bytes: usize) -> Limits {
+        self.max_filter_length = bytes;
+        self
+    }
+
+    /// Sets [`Limits::max_depth`].
+    pub const fn with_max_depth(mut self, depth: usize) -> Limits {
+        self.max_depth = depth;
+        self
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits::new()
+    }
+}
+
+/// The settings a [`crate::Filter`] is parsed with. A builder: start from [`Options::new`] and chain `with_*`.
+///
+/// ```
+/// use scim_expr::{Filter, Limits, Options, Quirks};
+/// let options = Options::new()
+///     .with_quirks(Quirks::strict())
+///     .with_limits(Limits::new().with_max_depth(16))
+///     .with_resource_type("User")?;
+/// let f = Filter::parse_with(r#"userName eq "bjensen""#, &options)?;
+/// assert!(f.matches(&serde_json::json!({"userName": "BJensen"})));
+/// # Ok::<(), scim_expr::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub(crate) schemas: Arc<Schemas>,
+    pub(crate) quirks: Quirks,
+    pub(crate) limits: Limits,
+    pub(crate) resource_type: Option<usize>,
+}
+
+impl Options {
+    /// Built-in schemas, strict mode, default limits, resource type taken from each document's `schemas`.
+    pub fn new() -> Options {
+        Options {
+            schemas: Schemas::shared_builtin(),
+            quirks: Quirks::strict(),
+            limits: Limits::new(),
+            resource_type: None,
+        }
+    }
+
+    /// Uses these tolerances.
+    pub fn with_quirks(mut self, quirks: Quirks) -> Options {
+        self.quirks = quirks;
+        self
+    }
+
+    /// Uses these schemas (for example [`Schemas::builtin`] plus custom ones from [`Schemas::add_json`]).
+    /// Resets the default resource type.
+    pub fn with_schemas(mut self, schemas: impl Into<Arc<Schemas>>) -> Options {
+        self.schemas = schemas.into();
+        self.resource_type = None;
+        self
+    }
+
+    /// Uses these limits.
+    pub fn with_limits(mut self, limits: Limits) -> Options {
+        self.limits = limits;
+        self
+    }
+
+    /// The resource type assumed for documents whose `schemas` names no known core schema, e.g. `"User"` for a
+    /// store of users saved without `schemas`. Fails when the schemas define no such resource type.
+    pub fn with_resource_type(mut self, name: &str) -> Result<Options, crate::Error> {
+        self.resource_type = Some(self.schemas.resource_type_index(name).ok_or_else(|| {
+            crate::Error::new(
+                crate::error::Domain::Schema,
+                crate::ErrorKind::UnknownResourceType,
+                None,
+                format!(
+                    "no resource type named \"{name}\"; known: {}",
+                    self.known_resource_types()
+                ),
+            )
+        })?);
+        Ok(self)
+    }
+
+    fn known_resource_types(&self) -> String {
+        let names: Vec<&str> = self
+            .schemas
+            .resource_types()
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect();
+        names.join(", ")
+    }
+
+    /// The schemas in use.
+    pub fn schemas(&self) -> &Schemas {
+        &self.schemas
+    }
+
+    /// The tolerances in use.
+    pub fn quirks(&self) -> Quirks {
+        self.quirks
+    }
+
+    /// The limits in use.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options::new()
+    }
+}
