@@ -81,10 +81,7 @@ pub fn str_cmp(a: &str, b: &str, exact: bool) -> Ordering {
     }
 }
 
-fn starts_with_folded(
-    mut hay: impl Iterator<Item = char>,
-    needle: impl Iterator<Item = char>,
-) -> bool {
+fn starts_with_folded(mut hay: impl Iterator<Item = char>, needle: impl Iterator<Item = char>) -> bool {
     for n in needle {
         if hay.next() != Some(n) {
             return false;
@@ -98,8 +95,7 @@ pub fn str_starts_with(hay: &str, needle: &str, exact: bool) -> bool {
     if exact {
         hay.starts_with(needle)
     } else if hay.is_ascii() && needle.is_ascii() {
-        hay.len() >= needle.len()
-            && hay.as_bytes()[..needle.len()].eq_ignore_ascii_case(needle.as_bytes())
+        hay.as_bytes().get(..needle.len()).is_some_and(|h| h.eq_ignore_ascii_case(needle.as_bytes()))
     } else {
         starts_with_folded(folded(hay), folded(needle))
     }
@@ -110,8 +106,10 @@ pub fn str_ends_with(hay: &str, needle: &str, exact: bool) -> bool {
     if exact {
         hay.ends_with(needle)
     } else if hay.is_ascii() && needle.is_ascii() {
-        hay.len() >= needle.len()
-            && hay.as_bytes()[hay.len() - needle.len()..].eq_ignore_ascii_case(needle.as_bytes())
+        hay.len()
+            .checked_sub(needle.len())
+            .and_then(|at| hay.as_bytes().get(at..))
+            .is_some_and(|h| h.eq_ignore_ascii_case(needle.as_bytes()))
     } else {
         starts_with_folded(
             hay.chars().rev().flat_map(|c| fold(c).rev()),
@@ -125,15 +123,9 @@ pub fn str_contains(hay: &str, needle: &str, exact: bool) -> bool {
     if exact {
         hay.contains(needle)
     } else if hay.is_ascii() && needle.is_ascii() {
-        needle.is_empty()
-            || hay
-                .as_bytes()
-                .windows(needle.len())
-                .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+        needle.is_empty() || hay.as_bytes().windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
     } else {
-        hay.char_indices()
-            .any(|(i, _)| starts_with_folded(folded(&hay[i..]), folded(needle)))
-            || needle.is_empty()
+        hay.char_indices().any(|(i, _)| starts_with_folded(folded(&hay[i..]), folded(needle))) || needle.is_empty()
     }
 }
 
@@ -153,11 +145,7 @@ pub fn parse_datetime(s: &str) -> Option<Instant> {
     if negative {
         p += 1;
     }
-    let year_len = b
-        .get(p..)?
-        .iter()
-        .take_while(|c| c.is_ascii_digit())
-        .count();
+    let year_len = b.get(p..)?.iter().take_while(|c| c.is_ascii_digit()).count();
     if year_len < 4 || (year_len > 4 && b.get(p) == Some(&b'0')) || year_len > 9 {
         return None;
     }
@@ -176,20 +164,12 @@ pub fn parse_datetime(s: &str) -> Option<Instant> {
     let mut nanos: u32 = 0;
     if b.get(p) == Some(&b'.') {
         p += 1;
-        let n = b
-            .get(p..)?
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
+        let n = b.get(p..)?.iter().take_while(|c| c.is_ascii_digit()).count();
         if n == 0 {
             return None;
         }
         for i in 0..9 {
-            let d = if i < n {
-                u32::from(b.get(p + i)? - b'0')
-            } else {
-                0
-            };
+            let d = if i < n { u32::from(b.get(p + i)? - b'0') } else { 0 };
             nanos = nanos * 10 + d;
         }
         p += n;
@@ -234,9 +214,7 @@ pub fn parse_datetime(s: &str) -> Option<Instant> {
 
 fn digits(b: &[u8], at: usize, n: usize) -> Option<i64> {
     let slice = b.get(at..at + n)?;
-    slice.iter().try_fold(0i64, |acc, c| {
-        c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
-    })
+    slice.iter().try_fold(0i64, |acc, c| c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0')))
 }
 
 /// Reads `sep` then `n` digits.
@@ -296,14 +274,8 @@ mod tests {
 
     #[test]
     fn numbers_compare_by_value() {
-        assert_eq!(
-            Num::Int(30).compare(Num::Float(30.0)),
-            Some(Ordering::Equal)
-        );
-        assert_eq!(
-            Num::UInt(u64::MAX).compare(Num::Int(-1)),
-            Some(Ordering::Greater)
-        );
+        assert_eq!(Num::Int(30).compare(Num::Float(30.0)), Some(Ordering::Equal));
+        assert_eq!(Num::UInt(u64::MAX).compare(Num::Int(-1)), Some(Ordering::Greater));
         assert_eq!(Num::Float(f64::NAN).compare(Num::Int(1)), None);
     }
 
@@ -315,14 +287,8 @@ mod tests {
         assert_eq!(Some(a), parse_datetime("2011-05-13T04:42:34"));
         assert!(parse_datetime("2011-05-13T04:42:34.5Z").unwrap() > a);
         assert_eq!(parse_datetime("1970-01-01T00:00:00Z").unwrap().secs, 0);
-        assert_eq!(
-            parse_datetime("2000-03-01T00:00:00Z").unwrap().secs,
-            951_868_800
-        );
-        assert_eq!(
-            parse_datetime("2024-02-29T24:00:00Z"),
-            parse_datetime("2024-03-01T00:00:00Z")
-        );
+        assert_eq!(parse_datetime("2000-03-01T00:00:00Z").unwrap().secs, 951_868_800);
+        assert_eq!(parse_datetime("2024-02-29T24:00:00Z"), parse_datetime("2024-03-01T00:00:00Z"));
         assert!(parse_datetime("2018-02-20T21:30:32.1234567Z").is_some());
         for bad in [
             "",

@@ -80,10 +80,7 @@ impl std::str::FromStr for ScimType {
 
     /// Parses the RFC string exactly (`"invalidFilter"`).
     fn from_str(s: &str) -> Result<Self, ()> {
-        ScimType::ALL
-            .into_iter()
-            .find(|t| t.as_str() == s)
-            .ok_or(())
+        ScimType::ALL.into_iter().find(|t| t.as_str() == s).ok_or(())
     }
 }
 
@@ -219,12 +216,7 @@ struct Inner {
 }
 
 impl Error {
-    pub(crate) fn new(
-        domain: Domain,
-        kind: ErrorKind,
-        span: Option<Span>,
-        message: String,
-    ) -> Error {
+    pub(crate) fn new(domain: Domain, kind: ErrorKind, span: Option<Span>, message: String) -> Error {
         Error(Box::new(Inner {
             kind,
             domain,
@@ -348,8 +340,7 @@ impl fmt::Display for Error {
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Error");
-        d.field("code", &self.code())
-            .field("scim_type", &self.scim_type());
+        d.field("code", &self.code()).field("scim_type", &self.scim_type());
         if let Some(pos) = self.position() {
             d.field("position", &pos);
         }
@@ -396,12 +387,7 @@ mod tests {
 
     #[test]
     fn error_body_follows_rfc_7644_3_12() {
-        let e = Error::at(
-            Domain::Path,
-            ErrorKind::UnexpectedEnd,
-            0,
-            "detail text".into(),
-        );
+        let e = Error::at(Domain::Path, ErrorKind::UnexpectedEnd, 0, "detail text".into());
         let body = e.to_json();
         assert_eq!(body["status"], "400");
         assert_eq!(body["scimType"], "invalidPath");

@@ -45,13 +45,10 @@ pub trait Node: Sized + Clone {
     fn index(&self, i: usize) -> Result<Option<Self>, Self::Error>;
 
     /// Whether `f` holds for any member value of an object (false for a non-object).
-    fn any_member(
-        &self,
-        f: &mut dyn FnMut(&Self) -> Result<bool, Self::Error>,
-    ) -> Result<bool, Self::Error>;
+    fn any_member(&self, f: &mut dyn FnMut(&Self) -> Result<bool, Self::Error>) -> Result<bool, Self::Error>;
 }
 
-impl<'a> Node for &'a serde_json::Value {
+impl Node for &serde_json::Value {
     type Error = Infallible;
 
     fn view(&self) -> Result<View<'_>, Infallible> {
@@ -73,20 +70,14 @@ impl<'a> Node for &'a serde_json::Value {
         if let Some(v) = map.get(name) {
             return Ok(Some(v));
         }
-        Ok(map
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v))
+        Ok(map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
     }
 
     fn index(&self, i: usize) -> Result<Option<Self>, Infallible> {
         Ok(self.as_array().and_then(|a| a.get(i)))
     }
 
-    fn any_member(
-        &self,
-        f: &mut dyn FnMut(&Self) -> Result<bool, Infallible>,
-    ) -> Result<bool, Infallible> {
+    fn any_member(&self, f: &mut dyn FnMut(&Self) -> Result<bool, Infallible>) -> Result<bool, Infallible> {
         let Some(map) = self.as_object() else {
             return Ok(false);
         };

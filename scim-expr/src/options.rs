@@ -17,10 +17,7 @@ pub struct Limits {
 impl Limits {
     /// The defaults: generous for every real request, small enough to bound time and stack.
     pub const fn new() -> Limits {
-        Limits {
-            max_filter_length: 256 * 1024,
-            max_depth: 64,
-        }
+        Limits { max_filter_length: 256 * 1024, max_depth: 64 }
     }
 
     /// Sets [`Limits::max_filter_length`].
@@ -101,22 +98,14 @@ impl Options {
                 crate::error::Domain::Schema,
                 crate::ErrorKind::UnknownResourceType,
                 None,
-                format!(
-                    "no resource type named \"{name}\"; known: {}",
-                    self.known_resource_types()
-                ),
+                format!("no resource type named \"{name}\"; known: {}", self.known_resource_types()),
             )
         })?);
         Ok(self)
     }
 
     fn known_resource_types(&self) -> String {
-        let names: Vec<&str> = self
-            .schemas
-            .resource_types()
-            .iter()
-            .map(|r| r.name.as_str())
-            .collect();
+        let names: Vec<&str> = self.schemas.resource_types().iter().map(|r| r.name.as_str()).collect();
         names.join(", ")
     }
 

@@ -1,11 +1,6 @@
 //! Runs every case of `tests/vectors/*.json` as one named test (see tests/vectors/README.md), so that
 //! `cargo test -p scim-expr --test vectors filter.eq` picks the same cases as pytest and node do.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -25,8 +20,7 @@ struct Case {
 
 fn options(group: &Value) -> Result<Options, String> {
     let preset = group["quirks"].as_str().unwrap_or("strict");
-    let quirks =
-        Quirks::preset(preset).ok_or_else(|| format!("unknown quirks preset {preset:?}"))?;
+    let quirks = Quirks::preset(preset).ok_or_else(|| format!("unknown quirks preset {preset:?}"))?;
     let mut options = Options::new().with_quirks(quirks);
     if let Some(extra) = group.get("schemas") {
         let schemas = Schemas::from_json(extra).map_err(|e| format!("group schemas: {e}"))?;
@@ -47,11 +41,7 @@ fn check_error(err: &Error, want: &Value) -> Result<(), String> {
     for key in ["scimType", "code", "position"] {
         if let Some(w) = want.get(key) {
             if got[key] != *w {
-                return Err(format!(
-                    "{key}: expected {w}, got {} ({})",
-                    got[key],
-                    err.message()
-                ));
+                return Err(format!("{key}: expected {w}, got {} ({})", got[key], err.message()));
             }
         }
     }
@@ -61,8 +51,8 @@ fn check_error(err: &Error, want: &Value) -> Result<(), String> {
 /// Print-then-parse must give back the same AST, and printing must be stable.
 fn check_round_trip(f: &Filter, options: &Options) -> Result<(), String> {
     let printed = f.to_string();
-    let again = Filter::parse_with(&printed, options)
-        .map_err(|e| format!("canonical form {printed:?} does not parse: {e}"))?;
+    let again =
+        Filter::parse_with(&printed, options).map_err(|e| format!("canonical form {printed:?} does not parse: {e}"))?;
     if again.ast() != f.ast() {
         return Err(format!(
             "canonical form {printed:?} parses to a different AST:\n{:?}\nvs\n{:?}",
@@ -75,9 +65,7 @@ fn check_round_trip(f: &Filter, options: &Options) -> Result<(), String> {
 
 fn run_filter_case(group: &Value, case: &Value) -> Result<(), String> {
     let options = options(group)?;
-    let text = case["filter"]
-        .as_str()
-        .ok_or("case has no \"filter\" string")?;
+    let text = case["filter"].as_str().ok_or("case has no \"filter\" string")?;
     let parsed = Filter::parse_with(text, &options);
     if let Some(want) = case.get("error") {
         return match parsed {
@@ -89,36 +77,20 @@ fn run_filter_case(group: &Value, case: &Value) -> Result<(), String> {
     check_round_trip(&f, &options)?;
     if let Some(canonical) = case.get("canonical") {
         if f.to_string() != canonical.as_str().unwrap_or_default() {
-            return Err(format!(
-                "canonical form: expected {canonical}, got {:?}",
-                f.to_string()
-            ));
+            return Err(format!("canonical form: expected {canonical}, got {:?}", f.to_string()));
         }
     }
     match case["op"].as_str() {
         Some("parse") => {
             if case.get("valid") != Some(&Value::Bool(true)) && case.get("canonical").is_none() {
-                return Err(
-                    "a parse case needs \"valid\": true, \"canonical\" or \"error\"".into(),
-                );
+                return Err("a parse case needs \"valid\": true, \"canonical\" or \"error\"".into());
             }
             Ok(())
         }
         Some("filter") => {
-            let docs = case
-                .get("docs")
-                .or(group.get("docs"))
-                .and_then(Value::as_array)
-                .ok_or("no docs")?;
-            let want = case
-                .get("matches")
-                .ok_or("a filter case needs \"matches\" or \"error\"")?;
-            let got: Vec<usize> = docs
-                .iter()
-                .enumerate()
-                .filter(|(_, d)| f.matches(d))
-                .map(|(i, _)| i)
-                .collect();
+            let docs = case.get("docs").or(group.get("docs")).and_then(Value::as_array).ok_or("no docs")?;
+            let want = case.get("matches").ok_or("a filter case needs \"matches\" or \"error\"")?;
+            let got: Vec<usize> = docs.iter().enumerate().filter(|(_, d)| f.matches(d)).map(|(i, _)| i).collect();
             if serde_json::to_value(&got).unwrap() != *want {
                 return Err(format!("matches: expected {want}, got {got:?}"));
             }
@@ -148,43 +120,23 @@ fn load() -> (Vec<(String, Case)>, BTreeMap<String, String>) {
     for file in files {
         let groups: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap())
             .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        for group in groups
-            .as_array()
-            .unwrap_or_else(|| panic!("{}: not an array of groups", file.display()))
-        {
-            for case in group["cases"]
-                .as_array()
-                .unwrap_or_else(|| panic!("{}: group without cases", file.display()))
-            {
-                let id = case["id"]
-                    .as_str()
-                    .unwrap_or_else(|| panic!("{}: case without id", file.display()))
-                    .to_string();
+        for group in groups.as_array().unwrap_or_else(|| panic!("{}: not an array of groups", file.display())) {
+            for case in group["cases"].as_array().unwrap_or_else(|| panic!("{}: group without cases", file.display())) {
+                let id =
+                    case["id"].as_str().unwrap_or_else(|| panic!("{}: case without id", file.display())).to_string();
                 assert!(seen.insert(id.clone()), "duplicate vector id {id}");
                 let mut group = group.clone();
                 group.as_object_mut().unwrap().remove("cases");
-                cases.push((
-                    id,
-                    Case {
-                        group,
-                        case: case.clone(),
-                    },
-                ));
+                cases.push((id, Case { group, case: case.clone() }));
             }
         }
     }
-    let xfail: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("xfail.json")).unwrap()).unwrap();
+    let xfail: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("xfail.json")).unwrap()).unwrap();
     let xfail = xfail
         .as_array()
         .unwrap()
         .iter()
-        .map(|x| {
-            (
-                x["id"].as_str().unwrap().to_string(),
-                x["reason"].as_str().unwrap().to_string(),
-            )
-        })
+        .map(|x| (x["id"].as_str().unwrap().to_string(), x["reason"].as_str().unwrap().to_string()))
         .collect();
     (cases, xfail)
 }
@@ -193,10 +145,7 @@ fn main() {
     let args = Arguments::from_args();
     let (cases, xfail) = load();
     for id in xfail.keys() {
-        assert!(
-            cases.iter().any(|(c, _)| c == id),
-            "xfail.json names {id}, which no vector has"
-        );
+        assert!(cases.iter().any(|(c, _)| c == id), "xfail.json names {id}, which no vector has");
     }
     let trials = cases
         .into_iter()
@@ -206,9 +155,9 @@ fn main() {
                 (Ok(()), None) => Ok(()),
                 (Err(e), None) => Err(Failed::from(e)),
                 (Err(_), Some(_)) => Ok(()),
-                (Ok(()), Some(reason)) => Err(Failed::from(format!(
-                    "listed in xfail.json ({reason}) but passes: remove it"
-                ))),
+                (Ok(()), Some(reason)) => {
+                    Err(Failed::from(format!("listed in xfail.json ({reason}) but passes: remove it")))
+                }
             })
         })
         .collect();

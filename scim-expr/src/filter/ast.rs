@@ -17,11 +17,7 @@ pub struct AttrPath {
 impl AttrPath {
     /// An unqualified path to `name`.
     pub fn new(name: impl Into<String>) -> AttrPath {
-        AttrPath {
-            urn: None,
-            name: name.into(),
-            sub_attr: None,
-        }
+        AttrPath { urn: None, name: name.into(), sub_attr: None }
     }
 
     /// The same path with a sub-attribute.
@@ -92,10 +88,7 @@ impl CompareOp {
 
     /// `gt`, `ge`, `lt`, `le`.
     pub const fn is_ordering(self) -> bool {
-        matches!(
-            self,
-            CompareOp::Gt | CompareOp::Ge | CompareOp::Lt | CompareOp::Le
-        )
+        matches!(self, CompareOp::Gt | CompareOp::Ge | CompareOp::Lt | CompareOp::Le)
     }
 
     /// `co`, `sw`, `ew`.

@@ -29,11 +29,7 @@ pub(crate) struct Target {
 
 impl Target {
     fn leaf(&self, slot: usize) -> Leaf {
-        self.leaves
-            .get(slot)
-            .or(self.leaves.first())
-            .copied()
-            .unwrap_or_default()
+        self.leaves.get(slot).or(self.leaves.first()).copied().unwrap_or_default()
     }
 }
 
@@ -43,10 +39,7 @@ pub(crate) enum Prepared {
     Null,
     Bool(bool),
     Num(Num),
-    Str {
-        text: Box<str>,
-        instant: Option<Instant>,
-    },
+    Str { text: Box<str>, instant: Option<Instant> },
 }
 
 #[derive(Debug, Clone)]
@@ -64,28 +57,18 @@ pub(crate) fn eval<N: Node>(c: &Compiled, scope: &N, slot: usize) -> Result<bool
     match c {
         Compiled::Present(t) => any_value(t, scope, false, &mut |v| present(v, 0)),
         Compiled::Compare(t, op, Prepared::Null) => {
-            let assigned = any_value(t, scope, false, &mut |v| {
-                Ok(!matches!(v.view()?, View::Null))
-            })?;
+            let assigned = any_value(t, scope, false, &mut |v| Ok(!matches!(v.view()?, View::Null)))?;
             // `eq null` asks whether the attribute is unassigned (RFC 7643 §2.5); ordering with null is refused by
             // the parser.
-            Ok(if *op == CompareOp::Ne {
-                assigned
-            } else {
-                !assigned
-            })
+            Ok(if *op == CompareOp::Ne { assigned } else { !assigned })
         }
         Compiled::Compare(t, CompareOp::Ne, value) => {
             let leaf = t.leaf(slot);
-            Ok(!any_value(t, scope, true, &mut |v| {
-                Ok(compare(&v.view()?, CompareOp::Eq, value, leaf))
-            })?)
+            Ok(!any_value(t, scope, true, &mut |v| Ok(compare(&v.view()?, CompareOp::Eq, value, leaf)))?)
         }
         Compiled::Compare(t, op, value) => {
             let leaf = t.leaf(slot);
-            any_value(t, scope, true, &mut |v| {
-                Ok(compare(&v.view()?, *op, value, leaf))
-            })
+            any_value(t, scope, true, &mut |v| Ok(compare(&v.view()?, *op, value, leaf)))
         }
         Compiled::Not(inner) => Ok(!eval(inner, scope, slot)?),
         Compiled::And(items) => {
@@ -104,9 +87,7 @@ pub(crate) fn eval<N: Node>(c: &Compiled, scope: &N, slot: usize) -> Result<bool
             }
             Ok(false)
         }
-        Compiled::ValuePath(t, inner) => {
-            any_value(t, scope, false, &mut |element| eval(inner, element, slot))
-        }
+        Compiled::ValuePath(t, inner) => any_value(t, scope, false, &mut |element| eval(inner, element, slot)),
     }
 }
 
@@ -115,12 +96,7 @@ type Visit<'f, N> = dyn FnMut(&N) -> Result<bool, <N as Node>::Error> + 'f;
 /// Calls `f` on each value the path reaches, stopping at the first `true`: the elements of a multi-valued
 /// attribute, the sub-attribute of each, and, when `complex_value` is set, the `value` sub-attribute of a complex
 /// value compared without a sub-attribute (rfc-digest §5 A5).
-fn any_value<N: Node>(
-    t: &Target,
-    scope: &N,
-    complex_value: bool,
-    f: &mut Visit<'_, N>,
-) -> Result<bool, N::Error> {
+fn any_value<N: Node>(t: &Target, scope: &N, complex_value: bool, f: &mut Visit<'_, N>) -> Result<bool, N::Error> {
     let base = match &t.container {
         Some(urn) => match scope.get(urn)? {
             Some(ext) => ext.get(&t.name)?,
@@ -129,9 +105,7 @@ fn any_value<N: Node>(
         None => match scope.get(&t.name)? {
             // Inside brackets on a multi-valued attribute of simple values, `value` is the element itself
             // (`schemas[value eq "…"]`, erratum 7122).
-            None if t.name.eq_ignore_ascii_case("value")
-                && !matches!(scope.view()?, View::Object) =>
-            {
+            None if t.name.eq_ignore_ascii_case("value") && !matches!(scope.view()?, View::Object) => {
                 Some(scope.clone())
             }
             found => found,

@@ -43,8 +43,8 @@ impl Filter {
 
     /// Parses `text` with these options.
     pub fn parse_with(text: &str, options: &Options) -> Result<Filter, Error> {
-        let parsed = parser::FilterParser::new(text, options, Domain::Filter)
-            .parse(options.limits.max_filter_length)?;
+        let parsed =
+            parser::FilterParser::new(text, options, Domain::Filter).parse(options.limits.max_filter_length)?;
         Ok(Filter {
             ast: parsed.expr,
             compiled: parsed.compiled,
@@ -80,21 +80,12 @@ impl Filter {
 
     /// Whether a document read through [`Node`] satisfies the filter; fails only when reading the host value fails.
     pub fn matches_node<N: Node>(&self, doc: &N) -> Result<bool, N::Error> {
-        let slot = if self.per_kind {
-            self.schemas
-                .kind_of(doc, self.resource_type)?
-                .map_or(0, |k| k + 1)
-        } else {
-            0
-        };
+        let slot = if self.per_kind { self.schemas.kind_of(doc, self.resource_type)?.map_or(0, |k| k + 1) } else { 0 };
         eval::eval(&self.compiled, doc, slot)
     }
 
     /// The documents of `docs` the filter matches, in order.
-    pub fn filter<'d>(
-        &self,
-        docs: impl IntoIterator<Item = &'d serde_json::Value>,
-    ) -> Vec<&'d serde_json::Value> {
+    pub fn filter<'d>(&self, docs: impl IntoIterator<Item = &'d serde_json::Value>) -> Vec<&'d serde_json::Value> {
         docs.into_iter().filter(|d| self.matches(d)).collect()
     }
 

@@ -14,6 +14,9 @@ use crate::Options;
 /// The resolved attribute definitions of one path: index 0 for an unknown resource type, k + 1 for type k.
 type Defs<'s> = Vec<Option<&'s Attribute>>;
 
+type Both = (Expr, Compiled);
+type Production<'a, 's> = fn(&mut FilterParser<'a, 's>, &Scope<'s>) -> Result<Both, Error>;
+
 /// Where attribute paths are resolved: at the resource, or inside `attr[...]` relative to `attr`'s values.
 enum Scope<'s> {
     Root,
@@ -54,30 +57,18 @@ impl<'a, 's> FilterParser<'a, 's> {
             return Err(self.c.error(
                 ErrorKind::TooLong,
                 max_length,
-                format!(
-                    "the filter is {} bytes long; the limit is {max_length}",
-                    src.len()
-                ),
+                format!("the filter is {} bytes long; the limit is {max_length}", src.len()),
             ));
         }
-        if src
-            .bytes()
-            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-        {
-            return Err(self
-                .c
-                .error(ErrorKind::Empty, 0, "the filter is empty".into()));
+        if src.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
+            return Err(self.c.error(ErrorKind::Empty, 0, "the filter is empty".into()));
         }
         let (expr, compiled) = self.parse_filter(&Scope::Root)?;
         self.c.skip_ws();
         if !self.c.at_end() {
             return Err(self.unexpected_after_filter());
         }
-        Ok(Parsed {
-            expr,
-            compiled,
-            per_kind: self.per_kind,
-        })
+        Ok(Parsed { expr, compiled, per_kind: self.per_kind })
     }
 
     fn unexpected_after_filter(&self) -> Error {
@@ -85,10 +76,9 @@ impl<'a, 's> FilterParser<'a, 's> {
         let message = match self.c.peek() {
             Some(b')') => format!("')' at byte {at} closes no '('"),
             Some(b']') => format!("']' at byte {at} closes no '['"),
-            _ => format!(
-                "expected \"and\", \"or\" or the end of the filter at byte {at}, found {}",
-                self.c.describe(at)
-            ),
+            _ => {
+                format!("expected \"and\", \"or\" or the end of the filter at byte {at}, found {}", self.c.describe(at))
+            }
         };
         self.c.error(ErrorKind::UnexpectedToken, at, message)
     }
@@ -108,7 +98,7 @@ impl<'a, 's> FilterParser<'a, 's> {
         &mut self,
         scope: &Scope<'s>,
         keyword: &str,
-        operand: fn(&mut Self, &Scope<'s>) -> Result<(Expr, Compiled), Error>,
+        operand: Production<'a, 's>,
         expr: fn(Vec<Expr>) -> Expr,
         compiled: fn(Box<[Compiled]>) -> Compiled,
     ) -> Result<(Expr, Compiled), Error> {
@@ -157,18 +147,12 @@ impl<'a, 's> FilterParser<'a, 's> {
             Some(b')' | b']') => Err(self.c.error(
                 ErrorKind::UnexpectedToken,
                 at,
-                format!(
-                    "expected an attribute path, \"not\" or '(' at byte {at}, found {}",
-                    self.c.describe(at)
-                ),
+                format!("expected an attribute path, \"not\" or '(' at byte {at}, found {}", self.c.describe(at)),
             )),
             Some(b'"') => Err(self.c.error(
                 ErrorKind::UnexpectedToken,
                 at,
-                format!(
-                    "expected an attribute path at byte {at}, found the value {}",
-                    self.c.describe(at)
-                ),
+                format!("expected an attribute path at byte {at}, found the value {}", self.c.describe(at)),
             )),
             Some(_) => self.parse_attr_exp(scope),
         }
@@ -181,10 +165,7 @@ impl<'a, 's> FilterParser<'a, 's> {
             return Err(self.c.error(
                 ErrorKind::TooDeep,
                 open,
-                format!(
-                    "nesting at byte {open} is deeper than the limit of {} levels",
-                    self.max_depth
-                ),
+                format!("nesting at byte {open} is deeper than the limit of {} levels", self.max_depth),
             ));
         }
         self.depth += 1;
@@ -196,11 +177,7 @@ impl<'a, 's> FilterParser<'a, 's> {
     fn close(&mut self, open: usize, close: u8, unclosed: ErrorKind) -> Result<(), Error> {
         self.c.skip_ws();
         let at = self.c.pos;
-        let (opener, closer) = if close == b')' {
-            ('(', ')')
-        } else {
-            ('[', ']')
-        };
+        let (opener, closer) = if close == b')' { ('(', ')') } else { ('[', ']') };
         match self.c.peek() {
             Some(b) if b == close => {
                 self.c.pos += 1;
@@ -241,19 +218,14 @@ impl<'a, 's> FilterParser<'a, 's> {
         let op_at = self.c.pos;
         let word = self.c.word();
         if self.c.at_end() {
-            return Err(self
-                .c
-                .unexpected_end("an operator (eq, ne, co, sw, ew, gt, lt, ge, le or pr)"));
+            return Err(self.c.unexpected_end("an operator (eq, ne, co, sw, ew, gt, lt, ge, le or pr)"));
         }
         if word.eq_ignore_ascii_case("pr") {
             self.c.pos += word.len();
             let target = self.target(&path, &defs, false);
             return Ok((Expr::Present(path), Compiled::Present(target)));
         }
-        let Some(op) = CompareOp::ALL
-            .into_iter()
-            .find(|op| op.as_str().eq_ignore_ascii_case(word))
-        else {
+        let Some(op) = CompareOp::ALL.into_iter().find(|op| op.as_str().eq_ignore_ascii_case(word)) else {
             return Err(self.c.error(
                 ErrorKind::ExpectedOperator,
                 op_at,
@@ -273,10 +245,7 @@ impl<'a, 's> FilterParser<'a, 's> {
         self.check_types(&path, op, op_at, &value, value_at, &leaves)?;
         let target = self.target(&path, &defs, true);
         let prepared = prepare(&value);
-        Ok((
-            Expr::Compare { path, op, value },
-            Compiled::Compare(target, op, prepared),
-        ))
+        Ok((Expr::Compare { path, op, value }, Compiled::Compare(target, op, prepared)))
     }
 
     /// `valuePath = attrPath "[" valFilter "]"`; `valFilter` is a FILTER over the attribute's sub-attributes with
@@ -308,30 +277,14 @@ impl<'a, 's> FilterParser<'a, 's> {
             ));
         }
         let target = self.target(&path, defs, false);
-        Ok((
-            Expr::ValuePath {
-                path,
-                filter: Box::new(expr),
-            },
-            Compiled::ValuePath(target, Box::new(compiled)),
-        ))
+        Ok((Expr::ValuePath { path, filter: Box::new(expr) }, Compiled::ValuePath(target, Box::new(compiled))))
     }
 
     /// `"[" valFilter "]"` for the already parsed `path`, with the cursor on the `[`. Shared with PATCH paths.
-    pub(crate) fn parse_value_filter(
-        &mut self,
-        path: &AttrPath,
-        defs: &Defs<'s>,
-    ) -> Result<(Expr, Compiled), Error> {
+    pub(crate) fn parse_value_filter(&mut self, path: &AttrPath, defs: &Defs<'s>) -> Result<(Expr, Compiled), Error> {
         let open = self.enter()?;
-        let element_defs = defs
-            .iter()
-            .map(|d| sub_def(*d, path.sub_attr.as_deref()))
-            .collect();
-        let scope = Scope::Element {
-            parent: path.to_string(),
-            defs: element_defs,
-        };
+        let element_defs = defs.iter().map(|d| sub_def(*d, path.sub_attr.as_deref())).collect();
+        let scope = Scope::Element { parent: path.to_string(), defs: element_defs };
         let inner = self.parse_filter(&scope)?;
         self.close(open, b']', ErrorKind::UnclosedBracket)?;
         Ok(inner)
@@ -342,9 +295,9 @@ impl<'a, 's> FilterParser<'a, 's> {
         let kinds = self.schemas.resource_types().len();
         match (scope, &path.urn) {
             (Scope::Root, Some(urn)) => Ok(vec![self.schemas.qualified(urn, &path.name); kinds + 1]),
-            (Scope::Root, None) => Ok((0..=kinds)
-                .map(|slot| self.schemas.unqualified(slot.checked_sub(1), &path.name))
-                .collect()),
+            (Scope::Root, None) => {
+                Ok((0..=kinds).map(|slot| self.schemas.unqualified(slot.checked_sub(1), &path.name)).collect())
+            }
             (Scope::Element { parent, .. }, Some(_)) => Err(self.c.error(
                 ErrorKind::InvalidAttrPath,
                 at,
@@ -383,11 +336,7 @@ impl<'a, 's> FilterParser<'a, 's> {
             Some(urn) if !self.schemas.is_core_schema(urn) => Some(urn.as_str().into()),
             _ => None,
         };
-        let leaf_defs = if compared {
-            self.leaf_defs(path, defs)
-        } else {
-            defs.clone()
-        };
+        let leaf_defs = if compared { self.leaf_defs(path, defs) } else { defs.clone() };
         let mut leaves: Vec<Leaf> = leaf_defs
             .iter()
             .map(|d| {
@@ -422,28 +371,19 @@ impl<'a, 's> FilterParser<'a, 's> {
         leaves: &Defs<'s>,
     ) -> Result<(), Error> {
         let unsupported = |why: String| {
-            self.c.error(
-                ErrorKind::OperatorNotSupported,
-                op_at,
-                format!("\"{op}\" at byte {op_at} {why}"),
-            )
+            self.c.error(ErrorKind::OperatorNotSupported, op_at, format!("\"{op}\" at byte {op_at} {why}"))
         };
         match value {
             CompValue::Null | CompValue::Bool(_) if op.is_ordering() => {
                 return Err(unsupported(format!("cannot order by {value}")))
             }
             CompValue::String(_) => {}
-            _ if op.is_substring() => {
-                return Err(unsupported(format!("needs a string value, not {value}")))
-            }
+            _ if op.is_substring() => return Err(unsupported(format!("needs a string value, not {value}"))),
             _ => {}
         }
         for def in leaves.iter().flatten() {
             if op.is_ordering() && matches!(def.ty, AttrType::Boolean | AttrType::Binary) {
-                return Err(unsupported(format!(
-                    "cannot order \"{path}\", a {} attribute",
-                    def.ty.as_str()
-                )));
+                return Err(unsupported(format!("cannot order \"{path}\", a {} attribute", def.ty.as_str())));
             }
             let fits = match (value, def.ty) {
                 (CompValue::Null, _) | (_, AttrType::Complex) => true,
@@ -462,10 +402,7 @@ impl<'a, 's> FilterParser<'a, 's> {
                     }
                     true
                 }
-                (CompValue::String(_), ty) => !matches!(
-                    ty,
-                    AttrType::Boolean | AttrType::Integer | AttrType::Decimal
-                ),
+                (CompValue::String(_), ty) => !matches!(ty, AttrType::Boolean | AttrType::Integer | AttrType::Decimal),
             };
             if !fits {
                 return Err(self.c.error(
@@ -494,9 +431,6 @@ fn prepare(value: &CompValue) -> Prepared {
         CompValue::Null => Prepared::Null,
         CompValue::Bool(b) => Prepared::Bool(*b),
         CompValue::Number(n) => Prepared::Num(Num::from_json(n)),
-        CompValue::String(s) => Prepared::Str {
-            text: s.as_str().into(),
-            instant: compare::parse_datetime(s),
-        },
+        CompValue::String(s) => Prepared::Str { text: s.as_str().into(), instant: compare::parse_datetime(s) },
     }
 }

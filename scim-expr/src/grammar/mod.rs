@@ -31,25 +31,19 @@ fn is_attr_name(s: &str) -> bool {
     let b = s.as_bytes();
     s.eq_ignore_ascii_case("$ref")
         || (b.first().is_some_and(u8::is_ascii_alphabetic)
-            && b.iter()
-                .all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_'))
+            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_'))
 }
 
 /// The characters of RFC 3986 that a schema URN uses, less the brackets and parentheses the filter grammar needs.
 fn is_uri(s: &str) -> bool {
     let b = s.as_bytes();
     b.first().is_some_and(u8::is_ascii_alphabetic)
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || b"-._~:/?#@!$&'*+,;=%".contains(c))
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || b"-._~:/?#@!$&'*+,;=%".contains(c))
 }
 
 impl<'a> Cursor<'a> {
     pub fn new(src: &'a str, domain: Domain) -> Cursor<'a> {
-        Cursor {
-            src,
-            pos: 0,
-            domain,
-        }
+        Cursor { src, pos: 0, domain }
     }
 
     pub fn peek(&self) -> Option<u8> {
@@ -78,8 +72,7 @@ impl<'a> Cursor<'a> {
             Some(c) if c.is_ascii() && ends_word(c as u8) && c != ' ' => format!("'{c}'"),
             Some(_) => {
                 let end = self.word_end(at);
-                let word =
-                    &self.src[at..end.max(at + rest.chars().next().map_or(1, char::len_utf8))];
+                let word = &self.src[at..end.max(at + rest.chars().next().map_or(1, char::len_utf8))];
                 let mut shown: String = word.chars().take(40).collect();
                 if shown.len() < word.len() {
                     shown.push('…');
@@ -130,10 +123,7 @@ impl<'a> Cursor<'a> {
                 Some(_) => self.error(
                     ErrorKind::UnexpectedToken,
                     start,
-                    format!(
-                        "expected an attribute path at byte {start}, found {}",
-                        self.describe(start)
-                    ),
+                    format!("expected an attribute path at byte {start}, found {}", self.describe(start)),
                 ),
             });
         }
@@ -160,29 +150,19 @@ impl<'a> Cursor<'a> {
             ));
         }
         self.pos = end;
-        Ok(AttrPath {
-            urn: urn.map(str::to_string),
-            name: name.to_string(),
-            sub_attr: sub_attr.map(str::to_string),
-        })
+        Ok(AttrPath { urn: urn.map(str::to_string), name: name.to_string(), sub_attr: sub_attr.map(str::to_string) })
     }
 
     pub fn unexpected_end(&self, expected: &str) -> Error {
         let at = self.src.len();
-        self.error(
-            ErrorKind::UnexpectedEnd,
-            at,
-            format!("the input ends at byte {at} where {expected} was expected"),
-        )
+        self.error(ErrorKind::UnexpectedEnd, at, format!("the input ends at byte {at} where {expected} was expected"))
     }
 
     /// `compValue = false / null / true / number / string`, all as in JSON (RFC 7159).
     pub fn parse_comp_value(&mut self) -> Result<CompValue, Error> {
         let start = self.pos;
         match self.peek() {
-            None => {
-                Err(self.unexpected_end("a value (a JSON string, number, true, false or null)"))
-            }
+            None => Err(self.unexpected_end("a value (a JSON string, number, true, false or null)")),
             Some(b'"') => self.parse_string().map(CompValue::String),
             // `+1` and `.5` are numbers JSON does not allow: say so rather than call them bare words.
             Some(b'-' | b'+' | b'.' | b'0'..=b'9') => self.parse_number().map(CompValue::Number),
@@ -193,14 +173,8 @@ impl<'a> Cursor<'a> {
                     "false" => CompValue::Bool(false),
                     "null" => CompValue::Null,
                     _ => {
-                        let hint = if ["true", "false", "null"]
-                            .iter()
-                            .any(|l| l.eq_ignore_ascii_case(word))
-                        {
-                            format!(
-                                "; JSON literals are lower case: {}",
-                                word.to_ascii_lowercase()
-                            )
+                        let hint = if ["true", "false", "null"].iter().any(|l| l.eq_ignore_ascii_case(word)) {
+                            format!("; JSON literals are lower case: {}", word.to_ascii_lowercase())
                         } else if !word.is_empty() {
                             "; strings need double quotes".to_string()
                         } else {
@@ -251,13 +225,13 @@ impl<'a> Cursor<'a> {
                     i += len;
                     seg = i;
                 }
-                0x00..=0x1f => return Err(self.error(
-                    ErrorKind::ControlCharacter,
-                    i,
-                    format!(
-                        "control character U+{b:04X} at byte {i} must be escaped inside a string"
-                    ),
-                )),
+                0x00..=0x1f => {
+                    return Err(self.error(
+                        ErrorKind::ControlCharacter,
+                        i,
+                        format!("control character U+{b:04X} at byte {i} must be escaped inside a string"),
+                    ))
+                }
                 _ => i += 1,
             }
         }
@@ -285,19 +259,14 @@ impl<'a> Cursor<'a> {
             Some(b't') => '\t',
             Some(b'u') => {
                 let hi = self.hex4(at + 2).ok_or_else(|| {
-                    invalid(format!(
-                        "escape at byte {at} is not \\u followed by four hexadecimal digits"
-                    ))
+                    invalid(format!("escape at byte {at} is not \\u followed by four hexadecimal digits"))
                 })?;
                 if (0xDC00..0xE000).contains(&hi) {
-                    return Err(invalid(format!(
-                        "escape at byte {at} is a lone low surrogate \\u{hi:04x}"
-                    )));
+                    return Err(invalid(format!("escape at byte {at} is a lone low surrogate \\u{hi:04x}")));
                 }
                 if !(0xD800..0xDC00).contains(&hi) {
-                    let c = char::from_u32(hi).ok_or_else(|| {
-                        invalid(format!("escape at byte {at} is not a character"))
-                    })?;
+                    let c =
+                        char::from_u32(hi).ok_or_else(|| invalid(format!("escape at byte {at} is not a character")))?;
                     return Ok((c, 6));
                 }
                 let lo = (bytes.get(at + 6) == Some(&b'\\') && bytes.get(at + 7) == Some(&b'u'))
@@ -310,8 +279,8 @@ impl<'a> Cursor<'a> {
                         ))
                     })?;
                 let code = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-                let c = char::from_u32(code)
-                    .ok_or_else(|| invalid(format!("escape at byte {at} is not a character")))?;
+                let c =
+                    char::from_u32(code).ok_or_else(|| invalid(format!("escape at byte {at} is not a character")))?;
                 return Ok((c, 12));
             }
             Some(_) => {
@@ -342,20 +311,12 @@ impl<'a> Cursor<'a> {
             self.error(
                 ErrorKind::InvalidNumber,
                 start,
-                format!(
-                    "\"{}\" at byte {start} is not a JSON number: {why}",
-                    shorten(token)
-                ),
+                format!("\"{}\" at byte {start} is not a JSON number: {why}", shorten(token)),
             )
         };
         let b = token.as_bytes();
         let mut i = usize::from(b.first() == Some(&b'-'));
-        let int_digits = b
-            .get(i..)
-            .unwrap_or(&[])
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
+        let int_digits = b.get(i..).unwrap_or(&[]).iter().take_while(|c| c.is_ascii_digit()).count();
         if int_digits == 0 {
             return Err(invalid("digits must follow the sign"));
         }
@@ -365,12 +326,7 @@ impl<'a> Cursor<'a> {
         i += int_digits;
         let mut integral = true;
         if b.get(i) == Some(&b'.') {
-            let n = b
-                .get(i + 1..)
-                .unwrap_or(&[])
-                .iter()
-                .take_while(|c| c.is_ascii_digit())
-                .count();
+            let n = b.get(i + 1..).unwrap_or(&[]).iter().take_while(|c| c.is_ascii_digit()).count();
             if n == 0 {
                 return Err(invalid("a digit must follow the decimal point"));
             }
@@ -382,12 +338,7 @@ impl<'a> Cursor<'a> {
             if matches!(b.get(i), Some(b'+' | b'-')) {
                 i += 1;
             }
-            let n = b
-                .get(i..)
-                .unwrap_or(&[])
-                .iter()
-                .take_while(|c| c.is_ascii_digit())
-                .count();
+            let n = b.get(i..).unwrap_or(&[]).iter().take_while(|c| c.is_ascii_digit()).count();
             if n == 0 {
                 return Err(invalid("the exponent needs digits"));
             }

@@ -19,10 +19,7 @@ fn string(name: &str) -> Attribute {
     attr(name, AttrType::String)
 }
 fn complex(name: &str, subs: Vec<Attribute>) -> Attribute {
-    Attribute {
-        sub_attributes: subs,
-        ..attr(name, AttrType::Complex)
-    }
+    Attribute { sub_attributes: subs, ..attr(name, AttrType::Complex) }
 }
 
 impl Attribute {
@@ -66,25 +63,13 @@ impl Attribute {
 
 /// The sub-attributes of a multi-valued attribute such as `emails` (RFC 7643 §2.4).
 fn multi_value(name: &str, value: Attribute, types: &[&str]) -> Attribute {
-    complex(
-        name,
-        vec![
-            value,
-            string("display"),
-            string("type").canonical(types),
-            attr("primary", AttrType::Boolean),
-        ],
-    )
-    .multi()
+    complex(name, vec![value, string("display"), string("type").canonical(types), attr("primary", AttrType::Boolean)])
+        .multi()
 }
 
 pub(super) fn common() -> Vec<Attribute> {
     vec![
-        string("id")
-            .exact()
-            .read_only()
-            .returned(Returned::Always)
-            .unique(Uniqueness::Server),
+        string("id").exact().read_only().returned(Returned::Always).unique(Uniqueness::Server),
         string("externalId").exact(),
         complex(
             "meta",
@@ -92,19 +77,13 @@ pub(super) fn common() -> Vec<Attribute> {
                 string("resourceType").exact().read_only(),
                 attr("created", AttrType::DateTime).read_only(),
                 attr("lastModified", AttrType::DateTime).read_only(),
-                attr("location", AttrType::Reference)
-                    .exact()
-                    .read_only()
-                    .refs(&["uri"]),
+                attr("location", AttrType::Reference).exact().read_only().refs(&["uri"]),
                 string("version").exact().read_only(),
             ],
         )
         .read_only(),
-        attr("schemas", AttrType::Reference)
-            .exact()
-            .multi()
-            .required()
-            .refs(&["uri"]),
+        // URNs compare case-insensitively (RFC 7644 §3.10), so not caseExact.
+        string("schemas").multi().required(),
     ]
 }
 
@@ -113,17 +92,10 @@ fn user() -> Schema {
         string("userName").required().unique(Uniqueness::Server),
         complex(
             "name",
-            [
-                "formatted",
-                "familyName",
-                "givenName",
-                "middleName",
-                "honorificPrefix",
-                "honorificSuffix",
-            ]
-            .into_iter()
-            .map(string)
-            .collect(),
+            ["formatted", "familyName", "givenName", "middleName", "honorificPrefix", "honorificSuffix"]
+                .into_iter()
+                .map(string)
+                .collect(),
         ),
         string("displayName"),
         string("nickName"),
@@ -134,28 +106,11 @@ fn user() -> Schema {
         string("locale"),
         string("timezone"),
         attr("active", AttrType::Boolean),
-        string("password")
-            .exact()
-            .returned(Returned::Never)
-            .with_mutability(Mutability::WriteOnly),
+        string("password").exact().returned(Returned::Never).with_mutability(Mutability::WriteOnly),
         multi_value("emails", string("value"), &["work", "home", "other"]),
-        multi_value(
-            "phoneNumbers",
-            string("value"),
-            &["work", "home", "mobile", "fax", "pager", "other"],
-        ),
-        multi_value(
-            "ims",
-            string("value"),
-            &["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"],
-        ),
-        multi_value(
-            "photos",
-            attr("value", AttrType::Reference)
-                .exact()
-                .refs(&["external"]),
-            &["photo", "thumbnail"],
-        ),
+        multi_value("phoneNumbers", string("value"), &["work", "home", "mobile", "fax", "pager", "other"]),
+        multi_value("ims", string("value"), &["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"]),
+        multi_value("photos", attr("value", AttrType::Reference).exact().refs(&["external"]), &["photo", "thumbnail"]),
         complex(
             "addresses",
             vec![
@@ -174,30 +129,18 @@ fn user() -> Schema {
             "groups",
             vec![
                 string("value").read_only(),
-                attr("$ref", AttrType::Reference)
-                    .read_only()
-                    .refs(&["User", "Group"]),
+                attr("$ref", AttrType::Reference).read_only().refs(&["User", "Group"]),
                 string("display").read_only(),
-                string("type")
-                    .read_only()
-                    .canonical(&["direct", "indirect"]),
+                string("type").read_only().canonical(&["direct", "indirect"]),
             ],
         )
         .multi()
         .read_only(),
         multi_value("entitlements", string("value"), &[]),
         multi_value("roles", string("value"), &[]),
-        multi_value(
-            "x509Certificates",
-            attr("value", AttrType::Binary).exact(),
-            &[],
-        ),
+        multi_value("x509Certificates", attr("value", AttrType::Binary).exact(), &[]),
     ];
-    Schema {
-        id: USER.into(),
-        name: "User".into(),
-        attributes,
-    }
+    Schema { id: USER.into(), name: "User".into(), attributes }
 }
 
 fn enterprise_user() -> Schema {
@@ -216,11 +159,7 @@ fn enterprise_user() -> Schema {
             ],
         ),
     ];
-    Schema {
-        id: ENTERPRISE_USER.into(),
-        name: "EnterpriseUser".into(),
-        attributes,
-    }
+    Schema { id: ENTERPRISE_USER.into(), name: "EnterpriseUser".into(), attributes }
 }
 
 fn group() -> Schema {
@@ -230,20 +169,14 @@ fn group() -> Schema {
             "members",
             vec![
                 string("value").immutable(),
-                attr("$ref", AttrType::Reference)
-                    .immutable()
-                    .refs(&["User", "Group"]),
+                attr("$ref", AttrType::Reference).immutable().refs(&["User", "Group"]),
                 string("type").immutable().canonical(&["User", "Group"]),
                 string("display").read_only(),
             ],
         )
         .multi(),
     ];
-    Schema {
-        id: GROUP.into(),
-        name: "Group".into(),
-        attributes,
-    }
+    Schema { id: GROUP.into(), name: "Group".into(), attributes }
 }
 
 impl Attribute {
@@ -258,16 +191,8 @@ pub(super) fn schemas() -> Schemas {
         common: common(),
         schemas: vec![user(), enterprise_user(), group()],
         resource_types: vec![
-            ResourceType {
-                name: "User".into(),
-                schema: USER.into(),
-                extensions: vec![ENTERPRISE_USER.into()],
-            },
-            ResourceType {
-                name: "Group".into(),
-                schema: GROUP.into(),
-                extensions: Vec::new(),
-            },
+            ResourceType { name: "User".into(), schema: USER.into(), extensions: vec![ENTERPRISE_USER.into()] },
+            ResourceType { name: "Group".into(), schema: GROUP.into(), extensions: Vec::new() },
         ],
     }
 }
@@ -280,39 +205,14 @@ mod tests {
     fn errata_are_applied() {
         let s = schemas();
         let user = s.schema(USER).unwrap();
-        assert!(
-            user.attribute("photos")
-                .unwrap()
-                .sub_attribute("value")
-                .unwrap()
-                .case_exact
-        );
-        assert!(user
-            .attribute("x509certificates")
-            .unwrap()
-            .sub_attribute("VALUE")
-            .unwrap()
-            .compares_exactly());
-        assert!(user
-            .attribute("addresses")
-            .unwrap()
-            .sub_attribute("primary")
-            .is_some());
+        assert!(user.attribute("photos").unwrap().sub_attribute("value").unwrap().case_exact);
+        assert!(user.attribute("x509certificates").unwrap().sub_attribute("VALUE").unwrap().compares_exactly());
+        assert!(user.attribute("addresses").unwrap().sub_attribute("primary").is_some());
         let ent = s.schema(ENTERPRISE_USER).unwrap();
-        assert!(
-            ent.attribute("manager")
-                .unwrap()
-                .sub_attribute("value")
-                .unwrap()
-                .case_exact
-        );
+        assert!(ent.attribute("manager").unwrap().sub_attribute("value").unwrap().case_exact);
         let group = s.schema(GROUP).unwrap();
         assert!(group.attribute("displayName").unwrap().required);
-        let display = group
-            .attribute("members")
-            .unwrap()
-            .sub_attribute("display")
-            .unwrap();
+        let display = group.attribute("members").unwrap().sub_attribute("display").unwrap();
         assert_eq!(display.mutability, Mutability::ReadOnly);
     }
 

@@ -16,9 +16,7 @@ pub(super) fn add_json(schemas: &mut Schemas, json: &Value) -> Result<(), Error>
         Value::Array(items) => items.iter().try_for_each(|item| add_json(schemas, item)),
         Value::Object(obj) if obj.contains_key("Resources") => match obj.get("Resources") {
             Some(Value::Array(items)) => items.iter().try_for_each(|item| add_json(schemas, item)),
-            _ => Err(invalid(
-                "a ListResponse's \"Resources\" must be an array".into(),
-            )),
+            _ => Err(invalid("a ListResponse's \"Resources\" must be an array".into())),
         },
         Value::Object(obj) if is_resource_type(obj) => {
             schemas.add_resource_type(resource_type(obj)?);
@@ -28,10 +26,7 @@ pub(super) fn add_json(schemas: &mut Schemas, json: &Value) -> Result<(), Error>
             schemas.add_schema(schema(obj)?);
             Ok(())
         }
-        other => Err(invalid(format!(
-            "expected a Schema resource (a JSON object), found {}",
-            json_type(other)
-        ))),
+        other => Err(invalid(format!("expected a Schema resource (a JSON object), found {}", json_type(other)))),
     }
 }
 
@@ -56,10 +51,7 @@ fn text<'a>(obj: &'a Map<String, Value>, key: &str, what: &str) -> Result<Option
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(invalid(format!(
-            "{what}: \"{key}\" must be a string, found {}",
-            json_type(other)
-        ))),
+        Some(other) => Err(invalid(format!("{what}: \"{key}\" must be a string, found {}", json_type(other)))),
     }
 }
 
@@ -67,10 +59,7 @@ fn flag(obj: &Map<String, Value>, key: &str, what: &str) -> Result<Option<bool>,
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(other) => Err(invalid(format!(
-            "{what}: \"{key}\" must be a boolean, found {}",
-            json_type(other)
-        ))),
+        Some(other) => Err(invalid(format!("{what}: \"{key}\" must be a boolean, found {}", json_type(other)))),
     }
 }
 
@@ -81,56 +70,33 @@ fn strings(obj: &Map<String, Value>, key: &str, what: &str) -> Result<Vec<String
             .iter()
             .map(|v| match v {
                 Value::String(s) => Ok(s.clone()),
-                other => Err(invalid(format!(
-                    "{what}: \"{key}\" must hold strings, found {}",
-                    json_type(other)
-                ))),
+                other => Err(invalid(format!("{what}: \"{key}\" must hold strings, found {}", json_type(other)))),
             })
             .collect(),
-        Some(other) => Err(invalid(format!(
-            "{what}: \"{key}\" must be an array, found {}",
-            json_type(other)
-        ))),
+        Some(other) => Err(invalid(format!("{what}: \"{key}\" must be an array, found {}", json_type(other)))),
     }
 }
 
 fn schema(obj: &Map<String, Value>) -> Result<Schema, Error> {
-    let id = text(obj, "id", "Schema")?
-        .ok_or_else(|| invalid("a Schema resource needs an \"id\" (its URN)".into()))?;
+    let id = text(obj, "id", "Schema")?.ok_or_else(|| invalid("a Schema resource needs an \"id\" (its URN)".into()))?;
     let what = format!("Schema {id}");
-    let name = text(obj, "name", &what)?.map_or_else(
-        || id.rsplit(':').next().unwrap_or(id).to_string(),
-        str::to_string,
-    );
+    let name =
+        text(obj, "name", &what)?.map_or_else(|| id.rsplit(':').next().unwrap_or(id).to_string(), str::to_string);
     let attributes = match obj.get("attributes") {
         None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|a| attribute(a, &what, 0))
-            .collect::<Result<_, _>>()?,
+        Some(Value::Array(items)) => items.iter().map(|a| attribute(a, &what, 0)).collect::<Result<_, _>>()?,
         Some(other) => {
-            return Err(invalid(format!(
-                "{what}: \"attributes\" must be an array, found {}",
-                json_type(other)
-            )))
+            return Err(invalid(format!("{what}: \"attributes\" must be an array, found {}", json_type(other))))
         }
     };
-    Ok(Schema {
-        id: id.to_string(),
-        name,
-        attributes,
-    })
+    Ok(Schema { id: id.to_string(), name, attributes })
 }
 
 fn attribute(json: &Value, parent: &str, depth: usize) -> Result<Attribute, Error> {
     let Value::Object(obj) = json else {
-        return Err(invalid(format!(
-            "{parent}: an attribute definition must be an object, found {}",
-            json_type(json)
-        )));
+        return Err(invalid(format!("{parent}: an attribute definition must be an object, found {}", json_type(json))));
     };
-    let name = text(obj, "name", parent)?
-        .ok_or_else(|| invalid(format!("{parent}: an attribute has no \"name\"")))?;
+    let name = text(obj, "name", parent)?.ok_or_else(|| invalid(format!("{parent}: an attribute has no \"name\"")))?;
     let what = format!("{parent}, attribute {name}");
     let ty = match text(obj, "type", &what)? {
         None => AttrType::String,
@@ -172,21 +138,13 @@ fn attribute(json: &Value, parent: &str, depth: usize) -> Result<Attribute, Erro
         None | Some(Value::Null) => {}
         // RFC 7643 §2.3.8: a complex attribute's sub-attributes are not complex themselves.
         Some(Value::Array(_)) if depth > 0 => {
-            return Err(invalid(format!(
-                "{what}: sub-attributes cannot have sub-attributes (RFC 7643 §2.3.8)"
-            )))
+            return Err(invalid(format!("{what}: sub-attributes cannot have sub-attributes (RFC 7643 §2.3.8)")))
         }
         Some(Value::Array(items)) => {
-            a.sub_attributes = items
-                .iter()
-                .map(|s| attribute(s, &what, depth + 1))
-                .collect::<Result<_, _>>()?;
+            a.sub_attributes = items.iter().map(|s| attribute(s, &what, depth + 1)).collect::<Result<_, _>>()?;
         }
         Some(other) => {
-            return Err(invalid(format!(
-                "{what}: \"subAttributes\" must be an array, found {}",
-                json_type(other)
-            )))
+            return Err(invalid(format!("{what}: \"subAttributes\" must be an array, found {}", json_type(other))))
         }
     }
     Ok(a)
@@ -210,18 +168,16 @@ fn parse_type(t: &str) -> Option<AttrType> {
 fn resource_type(obj: &Map<String, Value>) -> Result<ResourceType, Error> {
     let schema = text(obj, "schema", "ResourceType")?
         .ok_or_else(|| invalid("a ResourceType resource needs a \"schema\"".into()))?;
-    let name = text(obj, "name", "ResourceType")?
-        .or(text(obj, "id", "ResourceType")?)
-        .unwrap_or(schema);
+    let name = text(obj, "name", "ResourceType")?.or(text(obj, "id", "ResourceType")?).unwrap_or(schema);
     let extensions = match obj.get("schemaExtensions") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => items
             .iter()
             .map(|e| match e.get("schema") {
                 Some(Value::String(s)) => Ok(s.clone()),
-                _ => Err(invalid(format!(
-                    "ResourceType {name}: each schemaExtensions entry needs a \"schema\" string"
-                ))),
+                _ => {
+                    Err(invalid(format!("ResourceType {name}: each schemaExtensions entry needs a \"schema\" string")))
+                }
             })
             .collect::<Result<_, _>>()?,
         Some(other) => {
@@ -231,11 +187,7 @@ fn resource_type(obj: &Map<String, Value>) -> Result<ResourceType, Error> {
             )))
         }
     };
-    Ok(ResourceType {
-        name: name.to_string(),
-        schema: schema.to_string(),
-        extensions,
-    })
+    Ok(ResourceType { name: name.to_string(), schema: schema.to_string(), extensions })
 }
 
 #[cfg(test)]
@@ -257,19 +209,10 @@ mod tests {
         .unwrap();
         let rt = s.resource_type("device").unwrap();
         assert_eq!(rt.extensions, vec!["urn:ex:DeviceExt".to_string()]);
-        assert!(
-            s.resource_type("DeviceExt").is_none(),
-            "an extension is not a resource type"
-        );
+        assert!(s.resource_type("DeviceExt").is_none(), "an extension is not a resource type");
         let d = s.schema("URN:EX:DEVICE").unwrap();
         assert!(d.attribute("ports").unwrap().multi_valued);
-        assert!(
-            d.attribute("owner")
-                .unwrap()
-                .sub_attribute("value")
-                .unwrap()
-                .case_exact
-        );
+        assert!(d.attribute("owner").unwrap().sub_attribute("value").unwrap().case_exact);
     }
 
     #[test]
@@ -277,14 +220,8 @@ mod tests {
         let cases = [
             (json!(5), "found a number"),
             (json!({"name": "x"}), "needs an \"id\""),
-            (
-                json!({"id": "urn:x", "attributes": [{"name": "a", "type": "text"}]}),
-                "unknown type \"text\"",
-            ),
-            (
-                json!({"id": "urn:x", "attributes": [{"name": "a", "caseExact": "yes"}]}),
-                "must be a boolean",
-            ),
+            (json!({"id": "urn:x", "attributes": [{"name": "a", "type": "text"}]}), "unknown type \"text\""),
+            (json!({"id": "urn:x", "attributes": [{"name": "a", "caseExact": "yes"}]}), "must be a boolean"),
             (
                 json!({"id": "urn:x", "attributes": [{"name": "a", "type": "complex",
                     "subAttributes": [{"name": "b", "type": "complex", "subAttributes": []}]}]}),
@@ -294,11 +231,7 @@ mod tests {
         for (json, needle) in cases {
             let err = Schemas::builtin().add_json(&json).unwrap_err();
             assert_eq!(err.code(), "schema.invalid_schema");
-            assert!(
-                err.message().contains(needle),
-                "{} lacks {needle}",
-                err.message()
-            );
+            assert!(err.message().contains(needle), "{} lacks {needle}", err.message());
         }
     }
 }

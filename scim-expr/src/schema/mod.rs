@@ -141,9 +141,7 @@ impl Attribute {
 }
 
 fn find<'a>(attributes: &'a [Attribute], name: &str) -> Option<&'a Attribute> {
-    attributes
-        .iter()
-        .find(|a| a.name.eq_ignore_ascii_case(name))
+    attributes.iter().find(|a| a.name.eq_ignore_ascii_case(name))
 }
 
 /// A schema (RFC 7643 §7): its URN id and its attributes.
@@ -201,11 +199,7 @@ impl Schemas {
 
     /// Only the attributes common to every resource (`id`, `externalId`, `meta`, `schemas`), no resource types.
     pub fn empty() -> Schemas {
-        Schemas {
-            common: builtin::common(),
-            schemas: Vec::new(),
-            resource_types: Vec::new(),
-        }
+        Schemas { common: builtin::common(), schemas: Vec::new(), resource_types: Vec::new() }
     }
 
     /// The schema with the URN `id`, compared case-insensitively (RFC 7644 §3.10).
@@ -225,9 +219,7 @@ impl Schemas {
 
     /// The resource type named `name` (case-insensitive).
     pub fn resource_type(&self, name: &str) -> Option<&ResourceType> {
-        self.resource_types
-            .iter()
-            .find(|r| r.name.eq_ignore_ascii_case(name))
+        self.resource_types.iter().find(|r| r.name.eq_ignore_ascii_case(name))
     }
 
     /// The attributes every resource has: `id`, `externalId`, `meta`, `schemas` (RFC 7643 §3.1).
@@ -237,15 +229,11 @@ impl Schemas {
 
     /// Whether `id` is the core schema of a resource type (as opposed to an extension).
     pub fn is_core_schema(&self, id: &str) -> bool {
-        self.resource_types
-            .iter()
-            .any(|r| r.schema.eq_ignore_ascii_case(id))
+        self.resource_types.iter().any(|r| r.schema.eq_ignore_ascii_case(id))
     }
 
     pub(crate) fn resource_type_index(&self, name: &str) -> Option<usize> {
-        self.resource_types
-            .iter()
-            .position(|r| r.name.eq_ignore_ascii_case(name))
+        self.resource_types.iter().position(|r| r.name.eq_ignore_ascii_case(name))
     }
 
     /// The attribute an unqualified name means in resource type `kind` (`None`: type unknown, common attributes
@@ -261,21 +249,11 @@ impl Schemas {
     /// The attribute `name` of the schema `urn`; a core schema also has the common attributes.
     pub(crate) fn qualified(&self, urn: &str, name: &str) -> Option<&Attribute> {
         let schema = self.schema(urn)?;
-        schema.attribute(name).or_else(|| {
-            if self.is_core_schema(urn) {
-                find(&self.common, name)
-            } else {
-                None
-            }
-        })
+        schema.attribute(name).or_else(|| if self.is_core_schema(urn) { find(&self.common, name) } else { None })
     }
 
     /// The resource type of `doc`: the first core schema URN its `schemas` lists, else `default`.
-    pub(crate) fn kind_of<N: Node>(
-        &self,
-        doc: &N,
-        default: Option<usize>,
-    ) -> Result<Option<usize>, N::Error> {
+    pub(crate) fn kind_of<N: Node>(&self, doc: &N, default: Option<usize>) -> Result<Option<usize>, N::Error> {
         use crate::node::View;
         let Some(list) = doc.get("schemas")? else {
             return Ok(default);
@@ -286,11 +264,7 @@ impl Schemas {
         for i in 0..len {
             let Some(item) = list.index(i)? else { continue };
             if let View::String(urn) = item.view()? {
-                if let Some(k) = self
-                    .resource_types
-                    .iter()
-                    .position(|r| r.schema.eq_ignore_ascii_case(&urn))
-                {
+                if let Some(k) = self.resource_types.iter().position(|r| r.schema.eq_ignore_ascii_case(&urn)) {
                     return Ok(Some(k));
                 }
             }
@@ -301,11 +275,9 @@ impl Schemas {
     /// Adds or replaces a schema. A schema that is no resource type's extension and whose URN does not name an
     /// extension (`…:extension:…`) becomes the core schema of a resource type named after it.
     pub fn add_schema(&mut self, schema: Schema) {
-        let is_extension = self.resource_types.iter().any(|r| {
-            r.extensions
-                .iter()
-                .any(|e| e.eq_ignore_ascii_case(&schema.id))
-        }) || schema.id.to_ascii_lowercase().contains(":extension:");
+        let is_extension =
+            self.resource_types.iter().any(|r| r.extensions.iter().any(|e| e.eq_ignore_ascii_case(&schema.id)))
+                || schema.id.to_ascii_lowercase().contains(":extension:");
         if !is_extension && !self.is_core_schema(&schema.id) {
             self.resource_types.push(ResourceType {
                 name: schema.name.clone(),
@@ -313,11 +285,7 @@ impl Schemas {
                 extensions: Vec::new(),
             });
         }
-        match self
-            .schemas
-            .iter_mut()
-            .find(|s| s.id.eq_ignore_ascii_case(&schema.id))
-        {
+        match self.schemas.iter_mut().find(|s| s.id.eq_ignore_ascii_case(&schema.id)) {
             Some(existing) => *existing = schema,
             None => self.schemas.push(schema),
         }
@@ -326,11 +294,7 @@ impl Schemas {
     /// Adds or replaces a resource type; a schema it names as an extension stops being a resource type of its own.
     pub fn add_resource_type(&mut self, rt: ResourceType) {
         self.resource_types.retain(|r| {
-            !r.name.eq_ignore_ascii_case(&rt.name)
-                && !rt
-                    .extensions
-                    .iter()
-                    .any(|e| e.eq_ignore_ascii_case(&r.schema))
+            !r.name.eq_ignore_ascii_case(&rt.name) && !rt.extensions.iter().any(|e| e.eq_ignore_ascii_case(&r.schema))
         });
         self.resource_types.push(rt);
     }
