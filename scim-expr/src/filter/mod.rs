@@ -1,5 +1,7 @@
 //! SCIM filters (RFC 7644 §3.4.2.2): parse once, evaluate against many documents.
 
+#[cfg(feature = "arbitrary")]
+mod arbitrary;
 mod ast;
 mod display;
 pub(crate) mod eval;
