@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use scim_expr::{Error, Filter, Options, Quirks, Schemas};
+use scim_expr::{Error, Filter, Limits, Options, Quirks, Schemas};
 use serde_json::Value;
 
 fn vectors_dir() -> PathBuf {
@@ -25,6 +25,16 @@ fn options(group: &Value) -> Result<Options, String> {
     if let Some(extra) = group.get("schemas") {
         let schemas = Schemas::from_json(extra).map_err(|e| format!("group schemas: {e}"))?;
         options = options.with_schemas(schemas);
+    }
+    if let Some(limits) = group.get("limits") {
+        let mut l = Limits::new();
+        if let Some(n) = limits["max_filter_length"].as_u64() {
+            l = l.with_max_filter_length(n as usize);
+        }
+        if let Some(n) = limits["max_depth"].as_u64() {
+            l = l.with_max_depth(n as usize);
+        }
+        options = options.with_limits(l);
     }
     if let Some(rt) = group["resource"].as_str() {
         options = options.with_resource_type(rt).map_err(|e| e.to_string())?;
