@@ -133,6 +133,38 @@ pub enum ErrorKind {
     InvalidSchema,
     /// A resource type name the schemas do not define.
     UnknownResourceType,
+    /// A PATCH request (or the resource it applies to) that is not a JSON object.
+    NotAnObject,
+    /// A PATCH request whose `schemas` does not name the PatchOp URN.
+    MissingSchema,
+    /// A PATCH request without a non-empty `Operations` array.
+    MissingOperations,
+    /// An element of `Operations` that is not an object.
+    InvalidOperation,
+    /// An `op` that is not add, remove or replace.
+    UnknownOp,
+    /// A key the PatchOp envelope or an operation does not define.
+    UnknownField,
+    /// A `path` that is not a string.
+    InvalidPath,
+    /// add or replace without a `value`.
+    MissingValue,
+    /// remove without a `path`.
+    NoPath,
+    /// remove with a `value`.
+    RemoveWithValue,
+    /// A path whose filter matches no value, or that reaches nothing to operate on.
+    NoTarget,
+    /// A change to a readOnly attribute.
+    ReadOnly,
+    /// A change to an immutable attribute that has a value.
+    Immutable,
+    /// Removing a required attribute.
+    Required,
+    /// A valuePath on a single-valued attribute.
+    NotMultiValued,
+    /// More than one value with `"primary": true`.
+    MultiplePrimary,
 }
 
 impl ErrorKind {
@@ -161,6 +193,22 @@ impl ErrorKind {
             ErrorKind::InvalidUtf8 => "invalid_utf8",
             ErrorKind::InvalidSchema => "invalid_schema",
             ErrorKind::UnknownResourceType => "unknown_resource_type",
+            ErrorKind::NotAnObject => "not_an_object",
+            ErrorKind::MissingSchema => "missing_schema",
+            ErrorKind::MissingOperations => "missing_operations",
+            ErrorKind::InvalidOperation => "invalid_operation",
+            ErrorKind::UnknownOp => "unknown_op",
+            ErrorKind::UnknownField => "unknown_field",
+            ErrorKind::InvalidPath => "invalid_path",
+            ErrorKind::MissingValue => "missing_value",
+            ErrorKind::NoPath => "no_path",
+            ErrorKind::RemoveWithValue => "remove_with_value",
+            ErrorKind::NoTarget => "no_target",
+            ErrorKind::ReadOnly => "read_only",
+            ErrorKind::Immutable => "immutable",
+            ErrorKind::Required => "required",
+            ErrorKind::NotMultiValued => "not_multi_valued",
+            ErrorKind::MultiplePrimary => "multiple_primary",
         }
     }
 }
@@ -175,6 +223,8 @@ pub enum Domain {
     Path,
     /// An RFC 7643 Schema resource given to [`crate::Schemas`]: scimType `invalidValue`.
     Schema,
+    /// A PATCH request or its application: the scimType depends on the kind (RFC 7644 §3.5.2, §3.12).
+    Patch,
 }
 
 impl Domain {
@@ -183,14 +233,29 @@ impl Domain {
             Domain::Filter => "filter",
             Domain::Path => "path",
             Domain::Schema => "schema",
+            Domain::Patch => "patch",
         }
     }
 
-    const fn scim_type(self) -> ScimType {
+    const fn scim_type(self, kind: ErrorKind) -> ScimType {
         match self {
             Domain::Filter => ScimType::InvalidFilter,
             Domain::Path => ScimType::InvalidPath,
             Domain::Schema => ScimType::InvalidValue,
+            Domain::Patch => match kind {
+                // RFC 7644 defines no scimType for a malformed PatchOp envelope; invalidSyntax is the one Table 9
+                // gives for a request body that does not follow its schema (rfc-digest §5 A14).
+                ErrorKind::NotAnObject
+                | ErrorKind::MissingSchema
+                | ErrorKind::MissingOperations
+                | ErrorKind::InvalidOperation
+                | ErrorKind::UnknownOp
+                | ErrorKind::UnknownField => ScimType::InvalidSyntax,
+                ErrorKind::InvalidPath | ErrorKind::NotMultiValued => ScimType::InvalidPath,
+                ErrorKind::NoPath | ErrorKind::NoTarget => ScimType::NoTarget,
+                ErrorKind::ReadOnly | ErrorKind::Immutable | ErrorKind::Required => ScimType::Mutability,
+                _ => ScimType::InvalidValue,
+            },
         }
     }
 }
@@ -213,6 +278,7 @@ struct Inner {
     code: String,
     message: String,
     span: Option<Span>,
+    operation: Option<usize>,
 }
 
 impl Error {
@@ -220,15 +286,31 @@ impl Error {
         Error(Box::new(Inner {
             kind,
             domain,
-            scim_type: domain.scim_type(),
+            scim_type: domain.scim_type(kind),
             code: format!("{}.{}", domain.prefix(), kind.name()),
             message,
             span,
+            operation: None,
         }))
     }
 
     pub(crate) fn at(domain: Domain, kind: ErrorKind, at: usize, message: String) -> Error {
         Error::new(domain, kind, Some(at..at), message)
+    }
+
+    pub(crate) fn patch(kind: ErrorKind, message: String) -> Error {
+        Error::new(Domain::Patch, kind, None, message)
+    }
+
+    /// The same error, for operation `index` of a PATCH request.
+    pub(crate) fn at_operation(mut self, index: usize) -> Error {
+        self.0.operation = Some(index);
+        self
+    }
+
+    /// For PATCH, the 0-based index of the operation in `Operations` that failed.
+    pub fn operation(&self) -> Option<usize> {
+        self.0.operation
     }
 
     /// The RFC 7644 §3.12 scimType a server returns for this error.
@@ -343,6 +425,9 @@ impl fmt::Debug for Error {
         d.field("code", &self.code()).field("scim_type", &self.scim_type());
         if let Some(pos) = self.position() {
             d.field("position", &pos);
+        }
+        if let Some(op) = self.operation() {
+            d.field("operation", &op);
         }
         d.field("message", &self.message()).finish()
     }

@@ -7,6 +7,8 @@ pub mod filter;
 mod grammar;
 pub mod node;
 mod options;
+pub mod patch;
+mod path;
 mod quirks;
 pub mod schema;
 
@@ -15,5 +17,7 @@ pub use error::{Error, ErrorKind, ScimType};
 pub use filter::Filter;
 pub use node::{Node, View};
 pub use options::{Limits, Options};
+pub use patch::{Op, Operation, Outcome, Patch};
+pub use path::Path;
 pub use quirks::Quirks;
 pub use schema::Schemas;

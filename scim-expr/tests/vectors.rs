@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use scim_expr::{Error, Filter, Limits, Options, Quirks, Schemas};
+use scim_expr::{Error, Filter, Limits, Options, Patch, Path as ScimPath, Quirks, Schemas};
 use serde_json::Value;
 
 fn vectors_dir() -> PathBuf {
@@ -47,8 +47,9 @@ fn check_error(err: &Error, want: &Value) -> Result<(), String> {
         "scimType": err.scim_type().as_str(),
         "code": err.code(),
         "position": err.position(),
+        "operation": err.operation(),
     });
-    for key in ["scimType", "code", "position"] {
+    for key in ["scimType", "code", "position", "operation"] {
         if let Some(w) = want.get(key) {
             if got[key] != *w {
                 return Err(format!("{key}: expected {w}, got {} ({})", got[key], err.message()));
@@ -110,9 +111,64 @@ fn run_filter_case(group: &Value, case: &Value) -> Result<(), String> {
     }
 }
 
+fn run_path_case(group: &Value, case: &Value) -> Result<(), String> {
+    let options = options(group)?;
+    let text = case["path"].as_str().ok_or("case has no \"path\" string")?;
+    let parsed = ScimPath::parse_with(text, &options);
+    if let Some(want) = case.get("error") {
+        return match parsed {
+            Ok(p) => Err(format!("expected an error, parsed as {p}")),
+            Err(e) => check_error(&e, want),
+        };
+    }
+    let p = parsed.map_err(|e| format!("unexpected error {}: {}", e.code(), e.render(text)))?;
+    let printed = p.to_string();
+    let again = ScimPath::parse_with(&printed, &options).map_err(|e| format!("{printed:?} does not parse: {e}"))?;
+    if again != p {
+        return Err(format!("canonical form {printed:?} parses to a different path"));
+    }
+    match case.get("canonical").and_then(Value::as_str) {
+        Some(c) if c != printed => Err(format!("canonical form: expected {c:?}, got {printed:?}")),
+        _ => Ok(()),
+    }
+}
+
+fn run_patch_case(group: &Value, case: &Value) -> Result<(), String> {
+    let options = options(group)?;
+    let request = case.get("request").ok_or("case has no \"request\"")?;
+    let original = case.get("doc").or(group.get("doc")).ok_or("no doc")?;
+    let mut doc = original.clone();
+    let result = Patch::parse_with(request, &options).and_then(|p| p.apply(&mut doc));
+    if let Some(want) = case.get("error") {
+        let err = match result {
+            Ok(_) => return Err(format!("expected an error, got {doc}")),
+            Err(e) => e,
+        };
+        check_error(&err, want)?;
+        if doc.to_string() != original.to_string() {
+            return Err(format!("the failed request changed the document:\n{doc}"));
+        }
+        return Ok(());
+    }
+    let outcome =
+        result.map_err(|e| format!("unexpected error {} (operation {:?}): {}", e.code(), e.operation(), e))?;
+    let want = case.get("expect").ok_or("a patch case needs \"expect\" or \"error\"")?;
+    if doc != *want {
+        return Err(format!("document:\nexpected {want}\n     got {doc}"));
+    }
+    if let Some(changed) = case.get("changed").and_then(Value::as_bool) {
+        if outcome.changed() != changed {
+            return Err(format!("changed: expected {changed}, got {}", outcome.changed()));
+        }
+    }
+    Ok(())
+}
+
 fn run(c: &Case) -> Result<(), String> {
     match c.case["op"].as_str() {
         Some("filter" | "parse") => run_filter_case(&c.group, &c.case),
+        Some("path") => run_path_case(&c.group, &c.case),
+        Some("patch") => run_patch_case(&c.group, &c.case),
         other => Err(format!("unknown op {other:?}")),
     }
 }

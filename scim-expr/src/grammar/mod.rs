@@ -27,7 +27,7 @@ fn ends_word(b: u8) -> bool {
 }
 
 /// `ATTRNAME = ALPHA *(nameChar)`, `nameChar = "-" / "_" / DIGIT / ALPHA`, plus `$ref` (RFC 7643 §2.3.7).
-fn is_attr_name(s: &str) -> bool {
+pub(crate) fn is_attr_name(s: &str) -> bool {
     let b = s.as_bytes();
     s.eq_ignore_ascii_case("$ref")
         || (b.first().is_some_and(u8::is_ascii_alphabetic)

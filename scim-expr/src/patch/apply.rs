@@ -1,0 +1,752 @@
+//! Applying operations (RFC 7644 §3.5.2.1-3, rfc-digest §2 and §5). Every change goes through the [`Tx`] so that
+//! a failing operation leaves the document exactly as it was.
+
+use serde_json::{Map, Value};
+
+use super::tx::{at, Loc, Step, Tx};
+use super::{Op, Operation, Outcome};
+use crate::compare;
+use crate::error::{Error, ErrorKind};
+use crate::filter::eval::{self, Compiled};
+use crate::path::PathKind;
+use crate::schema::{AttrType, Attribute, Mutability, Schemas};
+use crate::Options;
+
+pub(super) fn apply(operations: &[Operation], options: &Options, doc: &mut Value) -> Result<Outcome, Error> {
+    if !doc.is_object() {
+        return Err(Error::patch(ErrorKind::NotAnObject, "the resource to patch must be a JSON object".into()));
+    }
+    let mut tx = Tx::default();
+    for (i, operation) in operations.iter().enumerate() {
+        // Each operation sees the resource type as the previous ones left `schemas` (RFC 7644 §3.5.2).
+        let kind = match options.schemas.kind_of(&&*doc, options.resource_type) {
+            Ok(kind) => kind,
+            Err(never) => match never {},
+        };
+        let mut applier = Applier { schemas: &options.schemas, kind, tx: &mut tx, doc };
+        if let Err(e) = applier.operation(operation) {
+            tx.rollback(doc);
+            return Err(e.at_operation(i));
+        }
+    }
+    Ok(Outcome { changed: tx.len() > 0 })
+}
+
+/// An attribute of the resource, located: its container (the resource, or an extension object), its key and its
+/// definition.
+struct Attr<'s> {
+    /// `[]` for the resource, `[Key(urn)]` for an extension object.
+    container: Loc,
+    /// The extension schema URN, for attributes of an extension.
+    ext: Option<String>,
+    /// The member name: the document's spelling if it has one, else the schema's.
+    key: String,
+    def: Option<&'s Attribute>,
+}
+
+impl Attr<'_> {
+    fn loc(&self) -> Loc {
+        let mut loc = self.container.clone();
+        loc.push(Step::Key(self.key.clone()));
+        loc
+    }
+
+    fn name(&self) -> &str {
+        &self.key
+    }
+}
+
+fn child(loc: &[Step], step: Step) -> Loc {
+    let mut l = loc.to_vec();
+    l.push(step);
+    l
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Unassigned in the sense of RFC 7643 §2.5: absent, null or an empty array.
+fn unassigned(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => true,
+        Some(Value::Array(a)) => a.is_empty(),
+        _ => false,
+    }
+}
+
+fn is_primary(v: &Value) -> bool {
+    v.as_object().is_some_and(|o| o.iter().any(|(k, v)| k.eq_ignore_ascii_case("primary") && *v == Value::Bool(true)))
+}
+
+fn invalid_value(message: String) -> Error {
+    Error::patch(ErrorKind::InvalidValue, message)
+}
+
+/// Whether `v` can be a value of `def` (for a multi-valued attribute: one of its values).
+fn check_type(def: Option<&Attribute>, v: &Value, name: &str) -> Result<(), Error> {
+    let Some(d) = def else { return Ok(()) };
+    let fits = match (d.ty, v) {
+        (_, Value::Null) => true,
+        (AttrType::String | AttrType::Reference | AttrType::Binary, Value::String(_)) => true,
+        (AttrType::Boolean, Value::Bool(_)) => true,
+        (AttrType::Integer, Value::Number(n)) => n.is_i64() || n.is_u64(),
+        (AttrType::Decimal, Value::Number(_)) => true,
+        (AttrType::DateTime, Value::String(s)) => {
+            if compare::parse_datetime(s).is_none() {
+                return Err(invalid_value(format!(
+                    "\"{name}\" is a dateTime; \"{}\" is not an xsd:dateTime such as \"2011-05-13T04:42:34Z\"",
+                    crate::grammar::shorten(s)
+                )));
+            }
+            true
+        }
+        (AttrType::Complex, Value::Object(members)) => {
+            for (k, sv) in members {
+                if let Some(sd) = d.sub_attribute(k) {
+                    let sub_name = format!("{name}.{}", sd.name);
+                    match sv {
+                        Value::Array(items) if sd.multi_valued => {
+                            items.iter().try_for_each(|item| check_type(Some(sd), item, &sub_name))?
+                        }
+                        _ => check_type(Some(sd), sv, &sub_name)?,
+                    }
+                }
+            }
+            true
+        }
+        _ => false,
+    };
+    if fits {
+        Ok(())
+    } else {
+        let expected = if d.ty == AttrType::Complex {
+            "an object of sub-attributes".to_string()
+        } else {
+            d.ty.as_str().to_string()
+        };
+        Err(invalid_value(format!("\"{name}\" takes {expected}, not {}", json_type(v))))
+    }
+}
+
+fn mutability_error(kind: ErrorKind, name: &str) -> Error {
+    let message = match kind {
+        ErrorKind::ReadOnly => format!("\"{name}\" is readOnly: only the service provider sets it"),
+        ErrorKind::Immutable => format!("\"{name}\" is immutable: it cannot change once it has a value"),
+        _ => format!("\"{name}\" is required: it cannot be removed"),
+    };
+    Error::patch(kind, message)
+}
+
+struct Applier<'a> {
+    schemas: &'a Schemas,
+    kind: Option<usize>,
+    tx: &'a mut Tx,
+    doc: &'a mut Value,
+}
+
+impl<'a> Applier<'a> {
+    fn operation(&mut self, operation: &Operation) -> Result<(), Error> {
+        let value = operation.value.as_ref().unwrap_or(&Value::Null);
+        let Some(path) = &operation.path else {
+            return self.pathless(operation.op, value);
+        };
+        match &path.kind {
+            PathKind::Schema(urn) => self.extension_object(operation.op, urn, value),
+            PathKind::Attr { attr, filter, filter_sub_attr } => {
+                let a = self.locate(attr.urn.as_deref(), &attr.name);
+                let result = match (filter, &attr.sub_attr) {
+                    (Some((_, compiled, per_kind)), _) => {
+                        self.filtered(operation.op, &a, compiled, *per_kind, filter_sub_attr.as_deref(), value)
+                    }
+                    (None, Some(sub)) => self.sub_attribute(operation.op, &a, sub, value),
+                    (None, None) => self.whole(operation.op, &a, value),
+                };
+                result?;
+                self.settle_extension(&a);
+                Ok(())
+            }
+        }
+    }
+
+    /// The document's key in the object at `parent` for `name`, compared case-insensitively; else the schema's
+    /// spelling; else `name`.
+    fn spelling(&self, parent: &[Step], name: &str, def: Option<&Attribute>) -> String {
+        if let Some(Value::Object(o)) = at(self.doc, parent) {
+            if let Some(k) = o.keys().find(|k| k.eq_ignore_ascii_case(name)) {
+                return k.clone();
+            }
+        }
+        def.map_or(name, |d| d.name.as_str()).to_string()
+    }
+
+    fn locate(&self, urn: Option<&str>, name: &str) -> Attr<'a> {
+        let schemas: &'a Schemas = self.schemas;
+        match urn {
+            Some(urn) if !schemas.is_core_schema(urn) => {
+                let ext_key = self.extension_key(urn);
+                let container = vec![Step::Key(ext_key)];
+                let def = schemas.qualified(urn, name);
+                let key = self.spelling(&container, name, def);
+                let ext = schemas.schema(urn).map_or(urn, |s| s.id.as_str()).to_string();
+                Attr { container, ext: Some(ext), key, def }
+            }
+            _ => {
+                let def = match urn {
+                    Some(urn) => schemas.qualified(urn, name),
+                    None => schemas.unqualified(self.kind, name),
+                };
+                Attr { container: Vec::new(), ext: None, key: self.spelling(&[], name, def), def }
+            }
+        }
+    }
+
+    /// The resource's key for the extension `urn`: the document's spelling, else the schema's id.
+    fn extension_key(&self, urn: &str) -> String {
+        let def_id = self.schemas.schema(urn).map_or(urn, |s| s.id.as_str());
+        self.doc
+            .as_object()
+            .and_then(|o| o.keys().find(|k| k.eq_ignore_ascii_case(urn)).cloned())
+            .unwrap_or_else(|| def_id.to_string())
+    }
+
+    fn ensure_extension(&mut self, a: &Attr<'_>) {
+        if let Some(Step::Key(k)) = a.container.first() {
+            if !matches!(at(self.doc, &a.container), Some(Value::Object(_))) {
+                self.tx.set_key(self.doc, &[], k, Value::Object(Map::new()));
+            }
+        }
+    }
+
+    /// After an operation on an extension attribute: an emptied extension object is removed with its URN in
+    /// `schemas`; a non-empty one has its URN listed (rfc-digest §5 A15).
+    fn settle_extension(&mut self, a: &Attr<'_>) {
+        let (Some(urn), Some(Step::Key(key))) = (&a.ext, a.container.first()) else { return };
+        match at(self.doc, &a.container) {
+            Some(Value::Object(o)) if o.is_empty() => {
+                self.tx.remove_key(self.doc, &[], key);
+                self.schema_urn(urn, false);
+            }
+            Some(_) => self.schema_urn(urn, true),
+            None => {}
+        }
+    }
+
+    /// Lists `urn` in the resource's `schemas` array, or takes it out.
+    fn schema_urn(&mut self, urn: &str, listed: bool) {
+        let key = self.spelling(&[], "schemas", None);
+        let loc = vec![Step::Key(key)];
+        let Some(Value::Array(list)) = at(self.doc, &loc) else { return };
+        let found: Vec<usize> = list
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.as_str().is_some_and(|s| s.eq_ignore_ascii_case(urn)))
+            .map(|(i, _)| i)
+            .collect();
+        if listed && found.is_empty() {
+            self.tx.append(self.doc, &loc, vec![Value::String(urn.to_string())]);
+        } else if !listed {
+            self.tx.remove_elements(self.doc, &loc, &found);
+        }
+    }
+
+    /// add or replace without a path: each member of the value object as its own target (§3.5.2.1, §3.5.2.3).
+    fn pathless(&mut self, op: Op, value: &Value) -> Result<(), Error> {
+        let Value::Object(members) = value else {
+            return Err(invalid_value(format!(
+                "without a path, \"value\" must be an object of attributes, not {}",
+                json_type(value)
+            )));
+        };
+        for (key, v) in members {
+            if self.schemas.schema(key).is_some_and(|s| !self.schemas.is_core_schema(&s.id)) {
+                self.extension_object(op, key, v)?;
+            } else if crate::grammar::is_attr_name(key) {
+                let a = self.locate(None, key);
+                self.whole(op, &a, v)?;
+            } else {
+                return Err(invalid_value(format!(
+                    "\"{key}\" in \"value\" is not an attribute name; name the attribute, or use \"path\" for \
+                     sub-attributes and extension attributes"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The whole extension object named by its schema URN.
+    fn extension_object(&mut self, op: Op, urn: &str, value: &Value) -> Result<(), Error> {
+        if op == Op::Remove {
+            let key = self.extension_key(urn);
+            if self.tx.remove_key(self.doc, &[], &key) {
+                let id = self.schemas.schema(urn).map_or(urn, |s| s.id.as_str()).to_string();
+                self.schema_urn(&id, false);
+            }
+            return Ok(());
+        }
+        let Value::Object(members) = value else {
+            return Err(invalid_value(format!(
+                "\"{urn}\" takes an object of its attributes, not {}",
+                json_type(value)
+            )));
+        };
+        for (name, v) in members {
+            if !crate::grammar::is_attr_name(name) {
+                return Err(invalid_value(format!("\"{name}\" in the value of \"{urn}\" is not an attribute name")));
+            }
+            let a = self.locate(Some(urn), name);
+            self.whole(op, &a, v)?;
+            self.settle_extension(&a);
+        }
+        Ok(())
+    }
+
+    /// `attr`: the attribute as a whole.
+    fn whole(&mut self, op: Op, a: &Attr<'_>, value: &Value) -> Result<(), Error> {
+        let loc = a.loc();
+        let current = at(self.doc, &loc);
+        let was_assigned = !unassigned(current);
+        let mark = self.tx.len();
+        if op == Op::Remove {
+            if current.is_none() {
+                return Ok(());
+            }
+            self.tx.remove_key(self.doc, &a.container, &a.key);
+        } else {
+            let multi = a.def.map_or_else(
+                || matches!(current, Some(Value::Array(_))) || (unassigned(current) && value.is_array()),
+                |d| d.multi_valued,
+            );
+            let complex = !multi
+                && a.def.map_or_else(
+                    || value.is_object() && matches!(current, None | Some(Value::Null | Value::Object(_))),
+                    |d| d.ty == AttrType::Complex,
+                );
+            let empty_array = value.as_array().is_some_and(Vec::is_empty);
+            if op == Op::Add && empty_array && a.def.is_none() {
+                // Adding no values adds nothing, whatever the attribute holds.
+                return Ok(());
+            }
+            if !multi && op == Op::Add && value.is_array() && a.def.is_none() {
+                return Err(invalid_value(format!(
+                    "\"{}\" holds a single value; add cannot put an array into it (replace can)",
+                    a.name()
+                )));
+            }
+            if multi {
+                self.set_multi(op, a, value)?;
+            } else if complex {
+                self.set_complex(a, value)?;
+            } else if value.is_null() {
+                self.tx.remove_key(self.doc, &a.container, &a.key);
+            } else {
+                check_type(a.def, value, a.name())?;
+                self.ensure_extension(a);
+                self.tx.set_key(self.doc, &a.container, &a.key, value.clone());
+            }
+        }
+        self.check_attribute(a, mark, was_assigned)
+    }
+
+    /// The attribute-level mutability rules, once the operation's changes to it are made.
+    fn check_attribute(&self, a: &Attr<'_>, mark: usize, was_assigned: bool) -> Result<(), Error> {
+        let Some(def) = a.def else { return Ok(()) };
+        let changed = self.tx.len() > mark;
+        if changed && def.mutability == Mutability::ReadOnly {
+            return Err(mutability_error(ErrorKind::ReadOnly, a.name()));
+        }
+        if changed && was_assigned && def.mutability == Mutability::Immutable {
+            return Err(mutability_error(ErrorKind::Immutable, a.name()));
+        }
+        if def.required && was_assigned && unassigned(at(self.doc, &a.loc())) {
+            return Err(mutability_error(ErrorKind::Required, a.name()));
+        }
+        Ok(())
+    }
+
+    /// A multi-valued attribute: add appends the values not already present; replace sets them all.
+    fn set_multi(&mut self, op: Op, a: &Attr<'_>, value: &Value) -> Result<(), Error> {
+        let values: Vec<&Value> = match value {
+            Value::Array(items) => items.iter().collect(),
+            Value::Null => Vec::new(),
+            v => vec![v],
+        };
+        for v in &values {
+            if v.is_null() {
+                return Err(invalid_value(format!("\"{}\" cannot hold a null value", a.name())));
+            }
+            check_type(a.def, v, a.name())?;
+        }
+        if values.iter().filter(|v| is_primary(v)).count() > 1 {
+            return Err(Error::patch(
+                ErrorKind::MultiplePrimary,
+                format!("more than one value of \"{}\" has \"primary\": true (RFC 7643 §2.4)", a.name()),
+            ));
+        }
+        let loc = a.loc();
+        if op == Op::Replace {
+            if values.is_empty() {
+                self.tx.remove_key(self.doc, &a.container, &a.key);
+            } else {
+                self.ensure_extension(a);
+                let all = values.into_iter().cloned().collect();
+                self.tx.set_key(self.doc, &a.container, &a.key, Value::Array(all));
+            }
+            return Ok(());
+        }
+        let existing: &[Value] = match at(self.doc, &loc) {
+            Some(Value::Array(items)) => items,
+            _ => &[],
+        };
+        let fresh = new_values(existing, &values);
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        if matches!(at(self.doc, &loc), Some(Value::Array(_))) {
+            let start = existing.len();
+            let count = fresh.len();
+            self.tx.append(self.doc, &loc, fresh);
+            self.fix_primary(&loc, &(start..start + count).collect::<Vec<_>>())?;
+        } else {
+            self.ensure_extension(a);
+            self.tx.set_key(self.doc, &a.container, &a.key, Value::Array(fresh));
+        }
+        Ok(())
+    }
+
+    /// A single-valued complex attribute: the value's sub-attributes are merged in (RFC 7644 §3.5.2.1, A7).
+    fn set_complex(&mut self, a: &Attr<'_>, value: &Value) -> Result<(), Error> {
+        let members = match value {
+            Value::Null => {
+                self.tx.remove_key(self.doc, &a.container, &a.key);
+                return Ok(());
+            }
+            Value::Object(members) => members,
+            other => {
+                return Err(invalid_value(format!(
+                    "\"{}\" is complex and takes an object of sub-attributes, not {}",
+                    a.name(),
+                    json_type(other)
+                )))
+            }
+        };
+        check_type(a.def, value, a.name())?;
+        let loc = a.loc();
+        if !matches!(at(self.doc, &loc), Some(Value::Object(_))) {
+            self.ensure_extension(a);
+            self.tx.set_key(self.doc, &a.container, &a.key, Value::Object(Map::new()));
+        }
+        for (name, v) in members {
+            self.set_sub(&loc, a.def, a.name(), name, v)?;
+        }
+        self.drop_if_empty(&a.container, &a.key);
+        Ok(())
+    }
+
+    /// Sets (or, for null, removes) sub-attribute `name` of the object at `parent`, enforcing its mutability.
+    fn set_sub(
+        &mut self,
+        parent: &[Step],
+        def: Option<&Attribute>,
+        parent_name: &str,
+        name: &str,
+        v: &Value,
+    ) -> Result<(), Error> {
+        let sub_def = def.and_then(|d| d.sub_attribute(name));
+        let key = self.spelling(parent, name, sub_def);
+        let full = format!("{parent_name}.{key}");
+        let sub_loc = child(parent, Step::Key(key.clone()));
+        let was_assigned = !unassigned(at(self.doc, &sub_loc));
+        let mark = self.tx.len();
+        if v.is_null() {
+            self.tx.remove_key(self.doc, parent, &key);
+        } else {
+            match (sub_def, v) {
+                (Some(sd), Value::Array(items)) if sd.multi_valued => {
+                    items.iter().try_for_each(|item| check_type(Some(sd), item, &full))?
+                }
+                _ => check_type(sub_def, v, &full)?,
+            }
+            self.tx.set_key(self.doc, parent, &key, v.clone());
+        }
+        let Some(sd) = sub_def else { return Ok(()) };
+        let changed = self.tx.len() > mark;
+        if changed && sd.mutability == Mutability::ReadOnly {
+            return Err(mutability_error(ErrorKind::ReadOnly, &full));
+        }
+        if changed && was_assigned && sd.mutability == Mutability::Immutable {
+            return Err(mutability_error(ErrorKind::Immutable, &full));
+        }
+        if changed && was_assigned && sd.required && v.is_null() {
+            return Err(mutability_error(ErrorKind::Required, &full));
+        }
+        Ok(())
+    }
+
+    fn drop_if_empty(&mut self, parent: &[Step], key: &str) {
+        let loc = child(parent, Step::Key(key.to_string()));
+        if matches!(at(self.doc, &loc), Some(Value::Object(o)) if o.is_empty())
+            || matches!(at(self.doc, &loc), Some(Value::Array(a)) if a.is_empty())
+        {
+            self.tx.remove_key(self.doc, parent, key);
+        }
+    }
+
+    /// `attr.sub` without a filter: the sub-attribute of a complex attribute, or of every value of a multi-valued one.
+    fn sub_attribute(&mut self, op: Op, a: &Attr<'_>, sub: &str, value: &Value) -> Result<(), Error> {
+        let loc = a.loc();
+        let current = at(self.doc, &loc);
+        let multi = a.def.map_or_else(|| matches!(current, Some(Value::Array(_))), |d| d.multi_valued);
+        if multi {
+            let all: Vec<usize> = match current {
+                Some(Value::Array(items)) => (0..items.len()).collect(),
+                _ => Vec::new(),
+            };
+            return self.elements(op, a, &all, Some(sub), value, "has no values");
+        }
+        if let Some(def) = a.def.filter(|d| d.ty != AttrType::Complex) {
+            return Err(Error::patch(
+                ErrorKind::NoTarget,
+                format!("\"{}\" is a {} attribute and has no sub-attribute \"{sub}\"", a.name(), def.ty.as_str()),
+            ));
+        }
+        let was_assigned = !unassigned(current);
+        let mark = self.tx.len();
+        match op {
+            Op::Remove => {
+                if matches!(current, Some(Value::Object(_))) {
+                    self.remove_sub(&loc, a.def, a.name(), sub)?;
+                    self.drop_if_empty(&a.container, &a.key);
+                }
+            }
+            Op::Add | Op::Replace => {
+                if !matches!(current, Some(Value::Object(_))) {
+                    self.ensure_extension(a);
+                    self.tx.set_key(self.doc, &a.container, &a.key, Value::Object(Map::new()));
+                }
+                self.set_sub(&loc, a.def, a.name(), sub, value)?;
+                self.drop_if_empty(&a.container, &a.key);
+            }
+        }
+        self.check_attribute(a, mark, was_assigned)
+    }
+
+    fn remove_sub(
+        &mut self,
+        parent: &[Step],
+        def: Option<&Attribute>,
+        parent_name: &str,
+        name: &str,
+    ) -> Result<(), Error> {
+        let sub_def = def.and_then(|d| d.sub_attribute(name));
+        let key = self.spelling(parent, name, sub_def);
+        let loc = child(parent, Step::Key(key.clone()));
+        if at(self.doc, &loc).is_none() {
+            return Ok(());
+        }
+        let full = format!("{parent_name}.{key}");
+        if let Some(sd) = sub_def {
+            let was_assigned = !unassigned(at(self.doc, &loc));
+            match sd.mutability {
+                Mutability::ReadOnly => return Err(mutability_error(ErrorKind::ReadOnly, &full)),
+                Mutability::Immutable if was_assigned => return Err(mutability_error(ErrorKind::Immutable, &full)),
+                _ if sd.required && was_assigned => return Err(mutability_error(ErrorKind::Required, &full)),
+                _ => {}
+            }
+        }
+        self.tx.remove_key(self.doc, parent, &key);
+        Ok(())
+    }
+
+    /// `attr[filter]` and `attr[filter].sub`.
+    fn filtered(
+        &mut self,
+        op: Op,
+        a: &Attr<'_>,
+        filter: &Compiled,
+        per_kind: bool,
+        sub: Option<&str>,
+        value: &Value,
+    ) -> Result<(), Error> {
+        if let Some(def) = a.def.filter(|d| !d.multi_valued) {
+            return Err(Error::patch(
+                ErrorKind::NotMultiValued,
+                format!(
+                    "\"{}\" is single-valued; a filter in brackets selects values of a multi-valued attribute",
+                    def.name
+                ),
+            ));
+        }
+        let slot = if per_kind { self.kind.map_or(0, |k| k + 1) } else { 0 };
+        let matches: Vec<usize> = match at(self.doc, &a.loc()) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .filter(|(_, item)| match eval::eval(filter, item, slot) {
+                    Ok(hit) => hit,
+                    Err(never) => match never {},
+                })
+                .map(|(i, _)| i)
+                .collect(),
+            _ => Vec::new(),
+        };
+        self.elements(op, a, &matches, sub, value, "has no value that matches the filter")
+    }
+
+    /// An operation on the values at `indices` of a multi-valued attribute, or on their sub-attribute `sub`.
+    fn elements(
+        &mut self,
+        op: Op,
+        a: &Attr<'_>,
+        indices: &[usize],
+        sub: Option<&str>,
+        value: &Value,
+        none: &str,
+    ) -> Result<(), Error> {
+        let loc = a.loc();
+        let was_assigned = !unassigned(at(self.doc, &loc));
+        let mark = self.tx.len();
+        if op == Op::Remove {
+            match sub {
+                None => {
+                    self.tx.remove_elements(self.doc, &loc, indices);
+                }
+                Some(sub) => {
+                    for &i in indices {
+                        self.remove_sub(&child(&loc, Step::Index(i)), a.def, a.name(), sub)?;
+                    }
+                    self.drop_empty_elements(&loc);
+                }
+            }
+            self.drop_if_empty(&a.container, &a.key);
+            return self.check_attribute(a, mark, was_assigned);
+        }
+        if indices.is_empty() {
+            return Err(Error::patch(ErrorKind::NoTarget, format!("\"{}\" {none}", a.name())));
+        }
+        for &i in indices {
+            let element = child(&loc, Step::Index(i));
+            match (sub, at(self.doc, &element)) {
+                (Some(sub), _) => self.set_sub(&element, a.def, a.name(), sub, value)?,
+                (None, Some(Value::Object(_))) => {
+                    let Value::Object(members) = value else {
+                        return Err(invalid_value(format!(
+                            "the values of \"{}\" are complex; \"value\" must be an object of sub-attributes, not {}",
+                            a.name(),
+                            json_type(value)
+                        )));
+                    };
+                    for (name, v) in members {
+                        self.set_sub(&element, a.def, a.name(), name, v)?;
+                    }
+                }
+                (None, _) => {
+                    check_type(a.def, value, a.name())?;
+                    self.tx.set_element(self.doc, &loc, i, value.clone());
+                }
+            }
+        }
+        self.fix_primary(&loc, indices)?;
+        self.drop_empty_elements(&loc);
+        self.drop_if_empty(&a.container, &a.key);
+        self.check_attribute(a, mark, was_assigned)
+    }
+
+    fn drop_empty_elements(&mut self, array: &[Step]) {
+        let empty: Vec<usize> = match at(self.doc, array) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| matches!(v, Value::Object(o) if o.is_empty()))
+                .map(|(i, _)| i)
+                .collect(),
+            _ => return,
+        };
+        self.tx.remove_elements(self.doc, array, &empty);
+    }
+
+    /// RFC 7644 §3.5.2: a value set to `"primary": true` clears `primary` on the attribute's other values.
+    fn fix_primary(&mut self, array: &[Step], touched: &[usize]) -> Result<(), Error> {
+        let Some(Value::Array(items)) = at(self.doc, array) else { return Ok(()) };
+        let primary: Vec<usize> = touched.iter().copied().filter(|&i| items.get(i).is_some_and(is_primary)).collect();
+        let [keep] = primary.as_slice() else {
+            if primary.len() > 1 {
+                return Err(Error::patch(
+                    ErrorKind::MultiplePrimary,
+                    "the operation sets \"primary\": true on more than one value (RFC 7643 §2.4)".into(),
+                ));
+            }
+            return Ok(());
+        };
+        let others: Vec<(usize, String)> = items
+            .iter()
+            .enumerate()
+            .filter(|(i, v)| i != keep && is_primary(v))
+            .filter_map(|(i, v)| {
+                let key = v.as_object()?.keys().find(|k| k.eq_ignore_ascii_case("primary"))?.clone();
+                Some((i, key))
+            })
+            .collect();
+        for (i, key) in others {
+            self.tx.set_key(self.doc, &child(array, Step::Index(i)), &key, Value::Bool(false));
+        }
+        Ok(())
+    }
+}
+
+/// The values of `adding` that `existing` does not hold yet (JSON equality), without repeats, in order.
+/// Lookups go through a hash index, so adding k values to n costs O(n + k), not O(n × k).
+fn new_values(existing: &[Value], adding: &[&Value]) -> Vec<Value> {
+    use std::collections::HashMap;
+    if adding.len() == 1 {
+        return adding.iter().filter(|v| !existing.contains(v)).map(|v| (*v).clone()).collect();
+    }
+    let mut index: HashMap<u64, Vec<&Value>> = HashMap::with_capacity(existing.len() + adding.len());
+    for v in existing {
+        index.entry(hash(v)).or_default().push(v);
+    }
+    let mut fresh = Vec::new();
+    for v in adding {
+        let bucket = index.entry(hash(v)).or_default();
+        if !bucket.iter().any(|seen| *seen == *v) {
+            bucket.push(v);
+            fresh.push((*v).clone());
+        }
+    }
+    fresh
+}
+
+/// A hash consistent with `Value`'s equality: object members in any order, numbers by their JSON value.
+fn hash(v: &Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    match v {
+        Value::Null => 0u8.hash(&mut h),
+        Value::Bool(b) => (1u8, b).hash(&mut h),
+        Value::Number(n) => (2u8, n.to_string()).hash(&mut h),
+        Value::String(s) => (3u8, s).hash(&mut h),
+        Value::Array(items) => {
+            4u8.hash(&mut h);
+            for item in items {
+                hash(item).hash(&mut h);
+            }
+        }
+        Value::Object(members) => {
+            // Order-independent: the sum of the members' hashes.
+            let sum = members.iter().fold(0u64, |acc, (k, v)| {
+                let mut mh = std::collections::hash_map::DefaultHasher::new();
+                (k, hash(v)).hash(&mut mh);
+                acc.wrapping_add(mh.finish())
+            });
+            (5u8, sum).hash(&mut h);
+        }
+    }
+    h.finish()
+}

@@ -1,0 +1,119 @@
+//! RFC 7644 §3.5.2 PATCH: parse a PatchOp request once, apply it atomically to many resources.
+
+mod apply;
+mod request;
+mod tx;
+
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::{Error, Options, Path};
+
+/// The PatchOp message URN (RFC 7644 §3.5.2).
+pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+/// A PATCH operation's verb.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// `add` (§3.5.2.1)
+    Add,
+    /// `remove` (§3.5.2.2)
+    Remove,
+    /// `replace` (§3.5.2.3)
+    Replace,
+}
+
+impl Op {
+    /// The RFC's lower-case name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Op::Add => "add",
+            Op::Remove => "remove",
+            Op::Replace => "replace",
+        }
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One element of `Operations`, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// The verb.
+    pub op: Op,
+    /// The target; `None` means the resource itself.
+    pub path: Option<Path>,
+    /// The value (absent for remove).
+    pub value: Option<Value>,
+}
+
+/// A parsed PatchOp request: immutable, `Send + Sync`, applicable to any number of resources.
+///
+/// ```
+/// use scim_expr::Patch;
+/// use serde_json::json;
+///
+/// let patch = Patch::parse(&json!({
+///     "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+///     "Operations": [
+///         {"op": "replace", "path": "emails[type eq \"work\"].value", "value": "new@example.com"},
+///         {"op": "add", "path": "nickname", "value": "Babs"}
+///     ]
+/// }))?;
+/// let mut user = json!({"userName": "bjensen", "emails": [{"type": "work", "value": "old@example.com"}]});
+/// let outcome = patch.apply(&mut user)?;
+/// assert!(outcome.changed());
+/// assert_eq!(user["emails"][0]["value"], "new@example.com");
+/// assert_eq!(user["nickName"], "Babs");
+/// # Ok::<(), scim_expr::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Patch {
+    operations: Vec<Operation>,
+    options: Options,
+}
+
+/// What applying a request did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    changed: bool,
+}
+
+impl Outcome {
+    /// Whether an operation modified the resource. A server answers 204 (or 200 with the resource) either way;
+    /// when nothing changed it keeps `meta.lastModified` and the version as they were (RFC 7644 §3.5.2.1).
+    /// Conservative: never false when the resource differs, true also when a later operation of the same request
+    /// put back what an earlier one changed.
+    pub fn changed(&self) -> bool {
+        self.changed
+    }
+}
+
+impl Patch {
+    /// Parses a whole PatchOp body in strict mode against the built-in schemas.
+    pub fn parse(request: &Value) -> Result<Patch, Error> {
+        Patch::parse_with(request, &Options::new())
+    }
+
+    /// Parses a whole PatchOp body with these options.
+    pub fn parse_with(request: &Value, options: &Options) -> Result<Patch, Error> {
+        let operations = request::parse(request, options)?;
+        Ok(Patch { operations, options: options.clone() })
+    }
+
+    /// The operations, in order.
+    pub fn operations(&self) -> &[Operation] {
+        &self.operations
+    }
+
+    /// Applies every operation in order to `doc`. On error, `doc` is exactly as it was and the error names the
+    /// failing operation ([`Error::operation`]).
+    pub fn apply(&self, doc: &mut Value) -> Result<Outcome, Error> {
+        apply::apply(&self.operations, &self.options, doc)
+    }
+}

@@ -1,0 +1,89 @@
+//! Reading the PatchOp envelope (RFC 7644 §3.5.2): `schemas`, `Operations`, and each operation's `op`, `path`
+//! and `value`. Member names are matched case-insensitively (RFC 7643 §2.1).
+
+use serde_json::{Map, Value};
+
+use super::{Op, Operation, PATCH_OP};
+use crate::error::{Error, ErrorKind};
+use crate::{Options, Path};
+
+fn member<'v>(obj: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
+    obj.get(name).or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
+}
+
+fn unknown_fields(obj: &Map<String, Value>, known: &[&str], what: &str) -> Result<(), Error> {
+    match obj.keys().find(|k| !known.iter().any(|n| n.eq_ignore_ascii_case(k))) {
+        Some(k) => Err(Error::patch(
+            ErrorKind::UnknownField,
+            format!("{what} has an unknown member \"{k}\"; it takes {}", known.join(", ")),
+        )),
+        None => Ok(()),
+    }
+}
+
+pub(super) fn parse(request: &Value, options: &Options) -> Result<Vec<Operation>, Error> {
+    let Value::Object(body) = request else {
+        return Err(Error::patch(ErrorKind::NotAnObject, "a PATCH request body must be a JSON object".into()));
+    };
+    let names_patch_op = member(body, "schemas")
+        .and_then(Value::as_array)
+        .is_some_and(|s| s.iter().any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(PATCH_OP))));
+    if !names_patch_op {
+        return Err(Error::patch(ErrorKind::MissingSchema, format!("\"schemas\" must list \"{PATCH_OP}\"")));
+    }
+    unknown_fields(body, &["schemas", "Operations"], "the PATCH request")?;
+    let operations = match member(body, "Operations") {
+        Some(Value::Array(ops)) if !ops.is_empty() => ops,
+        Some(Value::Array(_)) => {
+            return Err(Error::patch(ErrorKind::MissingOperations, "\"Operations\" is empty".into()));
+        }
+        Some(_) => return Err(Error::patch(ErrorKind::MissingOperations, "\"Operations\" must be an array".into())),
+        None => return Err(Error::patch(ErrorKind::MissingOperations, "the request has no \"Operations\"".into())),
+    };
+    operations.iter().enumerate().map(|(i, op)| operation(op, options).map_err(|e| e.at_operation(i))).collect()
+}
+
+fn operation(json: &Value, options: &Options) -> Result<Operation, Error> {
+    let Value::Object(obj) = json else {
+        return Err(Error::patch(ErrorKind::InvalidOperation, "an operation must be a JSON object".into()));
+    };
+    // The verbs are compared ignoring case in every mode (rfc-digest §5 A12): Entra sends "Replace".
+    let op = match member(obj, "op").and_then(Value::as_str) {
+        Some(s) if s.eq_ignore_ascii_case("add") => Op::Add,
+        Some(s) if s.eq_ignore_ascii_case("remove") => Op::Remove,
+        Some(s) if s.eq_ignore_ascii_case("replace") => Op::Replace,
+        Some(s) => {
+            return Err(Error::patch(
+                ErrorKind::UnknownOp,
+                format!("\"op\" is \"{s}\"; it must be \"add\", \"remove\" or \"replace\""),
+            ))
+        }
+        None => {
+            return Err(Error::patch(ErrorKind::UnknownOp, "an operation needs \"op\": add, remove or replace".into()))
+        }
+    };
+    unknown_fields(obj, &["op", "path", "value"], "an operation")?;
+    let path = match member(obj, "path") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(p)) => Some(Path::parse_with(p, options)?),
+        Some(_) => return Err(Error::patch(ErrorKind::InvalidPath, "\"path\" must be a string".into())),
+    };
+    let value = member(obj, "value").cloned();
+    match (op, &path, &value) {
+        (Op::Remove, None, _) => {
+            Err(Error::patch(ErrorKind::NoPath, "remove needs a \"path\" naming what to remove".into()))
+        }
+        (Op::Remove, Some(_), Some(v)) if !v.is_null() => Err(Error::patch(
+            ErrorKind::RemoveWithValue,
+            "remove takes no \"value\"; select the values to remove with a filter in the path, as in \
+             members[value eq \"…\"]"
+                .into(),
+        )),
+        (Op::Add, _, None | Some(Value::Null)) => {
+            Err(Error::patch(ErrorKind::MissingValue, "add needs a non-null \"value\"".into()))
+        }
+        (Op::Replace, _, None) => Err(Error::patch(ErrorKind::MissingValue, "replace needs a \"value\"".into())),
+        (Op::Remove, ..) => Ok(Operation { op, path, value: None }),
+        _ => Ok(Operation { op, path, value }),
+    }
+}

@@ -1,0 +1,240 @@
+//! PATCH as a server uses it: properties over generated requests, atomicity, and groups of 100,000 members.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use scim_expr::{Error, Patch, Path, ScimType};
+use serde_json::{json, Value};
+
+const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+fn request(ops: Vec<Value>) -> Value {
+    json!({"schemas": [PATCH_OP], "Operations": ops})
+}
+
+fn user() -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "id": "2819c223", "userName": "bjensen", "active": true,
+        "name": {"givenName": "Barbara", "familyName": "Jensen"},
+        "emails": [
+            {"type": "work", "value": "bjensen@example.com", "primary": true},
+            {"type": "home", "value": "babs@jensen.org"}
+        ],
+        "meta": {"resourceType": "User", "created": "2011-08-01T18:29:49.793Z"}
+    })
+}
+
+/// xorshift64*: reproducible choices without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+const PATHS: &[Option<&str>] = &[
+    None,
+    Some("userName"),
+    Some("nickName"),
+    Some("active"),
+    Some("name"),
+    Some("name.givenName"),
+    Some("name.middleName"),
+    Some("emails"),
+    Some("emails.display"),
+    Some(r#"emails[type eq "work"]"#),
+    Some(r#"emails[type eq "work"].value"#),
+    Some(r#"emails[type eq "other"].value"#),
+    Some(r#"emails[value co "@"].primary"#),
+    Some("phoneNumbers"),
+    Some("id"),
+    Some("meta.created"),
+    Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"),
+    Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value"),
+    Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"),
+    Some("x-custom"),
+    Some("emails[type eq"),
+];
+
+fn values() -> Vec<Value> {
+    vec![
+        json!("text"),
+        json!(true),
+        json!(7),
+        json!(null),
+        json!([]),
+        json!({"givenName": "Babs"}),
+        json!({"type": "other", "value": "x@example.org", "primary": true}),
+        json!([{"type": "work", "value": "w@example.com"}, {"type": "home", "value": "h@example.com"}]),
+        json!({"department": "Tours", "manager": {"value": "26118915"}}),
+        json!({"nickName": "Babs", "active": false}),
+        json!({"display": "Work"}),
+    ]
+}
+
+/// Paths that write into values a multi-valued attribute already holds.
+fn writes_in_place(path: Option<&str>) -> bool {
+    path.is_some_and(|p| p.contains('[') || p == "emails.display")
+}
+
+fn random_operation(rng: &mut Rng, ops: &[&str], in_place: bool) -> Value {
+    let mut op = json!({"op": rng.pick(ops)});
+    let mut path = *rng.pick(PATHS);
+    // Writing into existing values is not idempotent next to an add that appends a value it then rewrites
+    // (`add emails X` then `add emails.display "d"` appends X again the second time), nor when the write changes
+    // what a filter selects (`emails[type eq "work"]` given a new `type`). The add-only property therefore writes
+    // in place only in one-operation requests, and never through that filter.
+    while ops == ["add"] && (path == Some(r#"emails[type eq "work"]"#) || (!in_place && writes_in_place(path))) {
+        path = *rng.pick(PATHS);
+    }
+    if let Some(path) = path {
+        op["path"] = json!(path);
+    }
+    if op["op"] != "remove" {
+        op["value"] = rng.pick(&values()).clone();
+    }
+    op
+}
+
+#[test]
+fn a_failed_request_leaves_the_document_byte_identical() {
+    let mut rng = Rng(0x5EED_1234_ABCD_0001);
+    let (mut failed, mut succeeded) = (0, 0);
+    for _ in 0..3000 {
+        let n = 1 + (rng.next() % 5) as usize;
+        let ops = (0..n).map(|_| random_operation(&mut rng, &["add", "remove", "replace"], true)).collect();
+        let original = user();
+        let before = original.to_string();
+        let mut doc = original;
+        match Patch::parse(&request(ops)).and_then(|p| p.apply(&mut doc)) {
+            Ok(_) => succeeded += 1,
+            Err(e) => {
+                failed += 1;
+                assert_eq!(doc.to_string(), before, "failed with {e:?} and changed the document");
+            }
+        }
+    }
+    // Both outcomes must be common, or the property says little.
+    assert!(failed > 300 && succeeded > 300, "failed {failed}, succeeded {succeeded}");
+}
+
+#[test]
+fn reapplying_a_request_of_adds_changes_nothing() {
+    let mut rng = Rng(0x5EED_1234_ABCD_0002);
+    let mut checked = 0;
+    for _ in 0..12_000 {
+        let n = 1 + (rng.next() % 4) as usize;
+        let ops = (0..n).map(|_| random_operation(&mut rng, &["add"], n == 1)).collect();
+        let patch = match Patch::parse(&request(ops)) {
+            Ok(p) => p,
+            Err(_) => continue,
+        };
+        let mut doc = user();
+        if patch.apply(&mut doc).is_err() {
+            continue;
+        }
+        let once = doc.clone();
+        let again = patch.apply(&mut doc).unwrap_or_else(|e| panic!("second application failed: {e:?}\n{once}"));
+        assert_eq!(doc, once, "second application changed the document");
+        // `changed` is conservative: a later operation may restore what an earlier one changed. With one
+        // operation there is no such case.
+        if n == 1 {
+            assert!(!again.changed(), "a one-operation add reported a change on re-application: {once}");
+        }
+        checked += 1;
+    }
+    assert!(checked > 800, "only {checked} requests applied");
+}
+
+#[test]
+fn rfc_7644_add_member_example() {
+    let mut group = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        "id": "acbf3ae7-8463-4692-b4fd-9b4da3f908ce",
+        "displayName": "Tour Guides",
+        "members": [{"display": "Babs Jensen", "$ref": "https://example.com/v2/Users/2819c223", "value": "2819c223"}]
+    });
+    let patch = Patch::parse(&request(vec![json!({
+        "op": "add", "path": "members",
+        "value": [{"display": "Babs Jensen", "$ref": "https://example.com/v2/Users/2819c223", "value": "2819c223"},
+                  {"display": "James Smith", "$ref": "https://example.com/v2/Users/08e1d05d", "value": "08e1d05d"}]
+    })]))
+    .unwrap();
+    assert!(patch.apply(&mut group).unwrap().changed());
+    assert_eq!(group["members"].as_array().unwrap().len(), 2, "the existing member is not duplicated");
+    assert!(!patch.apply(&mut group).unwrap().changed());
+}
+
+#[test]
+fn errors_name_the_failing_operation() {
+    let mut doc = user();
+    let before = doc.to_string();
+    let err: Error = Patch::parse(&request(vec![
+        json!({"op": "replace", "path": "nickName", "value": "Babs"}),
+        json!({"op": "add", "path": "emails", "value": {"type": "other", "value": "o@example.com"}}),
+        json!({"op": "replace", "path": "emails[type eq \"fax\"].value", "value": "x"}),
+    ]))
+    .unwrap()
+    .apply(&mut doc)
+    .unwrap_err();
+    assert_eq!((err.scim_type(), err.code(), err.operation()), (ScimType::NoTarget, "patch.no_target", Some(2)));
+    assert_eq!(doc.to_string(), before);
+}
+
+#[test]
+fn path_errors_carry_the_operation_and_the_position() {
+    let err = Patch::parse(&request(vec![
+        json!({"op": "add", "path": "nickName", "value": "x"}),
+        json!({"op": "remove", "path": "emails[type eq \"work\""}),
+    ]))
+    .unwrap_err();
+    assert_eq!((err.code(), err.operation(), err.position()), ("path.unclosed_bracket", Some(1), Some(6)));
+    assert_eq!(err.scim_type(), ScimType::InvalidPath);
+    assert_eq!(Path::parse("emails[type eq \"work\"].value").unwrap().to_string(), "emails[type eq \"work\"].value");
+}
+
+fn big_group(n: usize) -> Value {
+    let members: Vec<Value> =
+        (0..n).map(|i| json!({"value": format!("user-{i:06}"), "display": format!("User {i}")})).collect();
+    json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": "g1", "displayName": "Everyone", "members": members})
+}
+
+#[test]
+fn groups_of_100000_members() {
+    let n = 100_000;
+    let mut group = big_group(n);
+    let add_100: Vec<Value> = (0..100)
+        .map(|i| json!({"value": format!("new-{i}")}))
+        .chain([json!({"value": "user-000007", "display": "User 7"})])
+        .collect();
+    let patch = Patch::parse(&request(vec![
+        json!({"op": "add", "path": "members", "value": add_100}),
+        json!({"op": "remove", "path": "members[value eq \"user-050000\"]"}),
+        json!({"op": "remove", "path": "members[value sw \"new-9\"]"}),
+    ]))
+    .unwrap();
+    assert!(patch.apply(&mut group).unwrap().changed());
+    let members = group["members"].as_array().unwrap();
+    // +100 new (the existing user-000007 is not repeated), -1, -11 (new-9, new-90..new-99).
+    assert_eq!(members.len(), n + 100 - 1 - 11);
+    assert!(!members.iter().any(|m| m["value"] == "user-050000"));
+
+    // A request whose last operation fails leaves all 100,000 members exactly as they were.
+    let before = group.to_string();
+    let failing = Patch::parse(&request(vec![
+        json!({"op": "remove", "path": "members[value sw \"user-09\"]"}),
+        json!({"op": "add", "path": "members", "value": [{"value": "late"}]}),
+        json!({"op": "replace", "path": "members[value eq \"user-000001\"].value", "value": "other"}),
+    ]))
+    .unwrap();
+    let err = failing.apply(&mut group).unwrap_err();
+    assert_eq!((err.code(), err.operation()), ("patch.immutable", Some(2)));
+    assert_eq!(group.to_string(), before);
+}
