@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 bin=${SCIM_EXPR:-../target/release/scim-expr}
 
 run() {
-  printf '\n$ scim-expr %s\n' "$(printf "'%s' " "$@")"
+  printf '\n$ scim-expr %s\n' "$(printf "'%s' " "$@")" >&2
   "$bin" "$@" 2>&1
 }
 
@@ -34,6 +34,19 @@ if run filter 'userName eq "bjensen' users.json; then
 fi
 echo "== A type error: active is a boolean =="
 if run filter 'active eq "true"' users.json; then
+  echo "expected a failure" >&2
+  exit 1
+fi
+
+echo
+echo "== PATCH: an Entra ID user update (valuePath sub-attribute, extension attribute) =="
+run patch patch/bjensen.json patch/entra-user-update.json | grep -E '"(value|familyName|department|title)"'
+echo "== PATCH: Okta deactivates a user with a pathless replace =="
+run patch patch/bjensen.json patch/okta-deactivate.json | grep '"active"'
+echo "== PATCH: group membership (an existing member is not added twice) =="
+run patch patch/engineering.json patch/group-members.json | grep -c '"value"'
+echo "== PATCH: a request failing at operation 1 changes nothing and yields the RFC 7644 error body =="
+if run patch patch/bjensen.json patch/readonly-id.json; then
   echo "expected a failure" >&2
   exit 1
 fi

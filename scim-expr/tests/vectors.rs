@@ -145,7 +145,9 @@ fn run_patch_case(group: &Value, case: &Value) -> Result<(), String> {
             Err(e) => e,
         };
         check_error(&err, want)?;
-        if doc.to_string() != original.to_string() {
+        // Byte-identical, not merely equal as JSON.
+        let (after, before) = (doc.to_string(), original.to_string());
+        if after != before {
             return Err(format!("the failed request changed the document:\n{doc}"));
         }
         return Ok(());

@@ -1,10 +1,11 @@
-//! `scim-expr`: evaluate SCIM filters against JSON files from the shell.
+//! `scim-expr`: evaluate SCIM filters and apply PATCH requests to JSON files from the shell.
 //!
 //! Exit codes: 0 success, 1 the filter or request is invalid (the SCIM error is printed), 2 usage or input error.
 
 mod args;
 mod filter;
 mod input;
+mod patch;
 
 use std::process::ExitCode;
 
@@ -13,6 +14,8 @@ usage:
   scim-expr filter [OPTIONS] FILTER [FILE]   print the documents of FILE (a JSON array, a ListResponse or JSON
                                              lines; - or nothing for standard input) that FILTER matches, one per line
   scim-expr filter --explain FILTER          print FILTER's canonical form
+  scim-expr patch [OPTIONS] RESOURCE REQUEST apply the PatchOp REQUEST to RESOURCE (JSON files) and print the
+                                             new resource, or the RFC 7644 error body (exit 1)
   scim-expr --help | --version
 
 options:
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
     let (command, rest) = argv.split_first().map_or((None, &[][..]), |(c, rest)| (c.to_str(), rest));
     let result = match command {
         Some("filter") => filter::run(rest),
+        Some("patch") => patch::run(rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

@@ -115,3 +115,36 @@ fn a_non_utf8_filter_is_a_positioned_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("filter.invalid_utf8"));
 }
+
+#[test]
+fn patch_prints_the_new_resource() {
+    let out = run(&["patch", "patch/bjensen.json", "patch/okta-deactivate.json"], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["active"], false);
+    assert_eq!(doc["userName"], "bjensen@example.com");
+}
+
+#[test]
+fn a_failing_patch_prints_the_rfc_error_body_and_exits_1() {
+    let out = run(&["patch", "patch/bjensen.json", "patch/readonly-id.json"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let body: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(body["scimType"], "mutability");
+    assert_eq!(body["status"], "400");
+    assert_eq!(body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("operation 1"));
+}
+
+#[test]
+fn a_patch_that_changes_nothing_says_so() {
+    let out = run(
+        &["patch", "patch/engineering.json", "-"],
+        Some(
+            r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations":[{"op":"add","path":"displayName","value":"Engineering"}]}"#,
+        ),
+    );
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("changed nothing"));
+}

@@ -163,9 +163,7 @@ impl<'a> Applier<'a> {
             PathKind::Attr { attr, filter, filter_sub_attr } => {
                 let a = self.locate(attr.urn.as_deref(), &attr.name);
                 let result = match (filter, &attr.sub_attr) {
-                    (Some((_, compiled, per_kind)), _) => {
-                        self.filtered(operation.op, &a, compiled, *per_kind, filter_sub_attr.as_deref(), value)
-                    }
+                    (Some(f), _) => self.filtered(operation.op, &a, &f.1, f.2, filter_sub_attr.as_deref(), value),
                     (None, Some(sub)) => self.sub_attribute(operation.op, &a, sub, value),
                     (None, None) => self.whole(operation.op, &a, value),
                 };
@@ -715,7 +713,7 @@ fn new_values(existing: &[Value], adding: &[&Value]) -> Vec<Value> {
     let mut fresh = Vec::new();
     for v in adding {
         let bucket = index.entry(hash(v)).or_default();
-        if !bucket.iter().any(|seen| *seen == *v) {
+        if !bucket.contains(v) {
             bucket.push(v);
             fresh.push((*v).clone());
         }

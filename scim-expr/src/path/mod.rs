@@ -30,7 +30,7 @@ pub(crate) enum PathKind {
     /// A bare extension schema URN: the whole extension object.
     Schema(String),
     /// `attrPath`, or a valuePath with its optional trailing sub-attribute.
-    Attr { attr: AttrPath, filter: Option<(Expr, Compiled, bool)>, filter_sub_attr: Option<String> },
+    Attr { attr: AttrPath, filter: Option<Box<(Expr, Compiled, bool)>>, filter_sub_attr: Option<String> },
 }
 
 impl Path {
@@ -47,7 +47,7 @@ impl Path {
             }
         }
         let parsed = FilterParser::new(text, options, Domain::Path).parse_path(options.limits.max_filter_length)?;
-        let filter = parsed.filter.map(|f| (f.expr, f.compiled, f.per_kind));
+        let filter = parsed.filter.map(|f| Box::new((f.expr, f.compiled, f.per_kind)));
         Ok(Path { kind: PathKind::Attr { attr: parsed.attr, filter, filter_sub_attr: parsed.filter_sub_attr } })
     }
 
@@ -78,7 +78,7 @@ impl Path {
     /// The filter in brackets, if any.
     pub fn filter(&self) -> Option<&Expr> {
         match &self.kind {
-            PathKind::Attr { filter: Some((expr, _, _)), .. } => Some(expr),
+            PathKind::Attr { filter: Some(f), .. } => Some(&f.0),
             _ => None,
         }
     }
@@ -91,8 +91,8 @@ impl fmt::Display for Path {
             PathKind::Schema(urn) => f.write_str(urn),
             PathKind::Attr { attr, filter, filter_sub_attr } => {
                 write!(f, "{attr}")?;
-                if let Some((expr, _, _)) = filter {
-                    write!(f, "[{expr}]")?;
+                if let Some(parsed) = filter {
+                    write!(f, "[{}]", parsed.0)?;
                 }
                 if let Some(sub) = filter_sub_attr {
                     write!(f, ".{sub}")?;
