@@ -65,11 +65,15 @@ pub struct Operation {
 ///         {"op": "add", "path": "nickname", "value": "Babs"}
 ///     ]
 /// }))?;
-/// let mut user = json!({"userName": "bjensen", "emails": [{"type": "work", "value": "old@example.com"}]});
+/// let mut user = json!({
+///     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+///     "userName": "bjensen",
+///     "emails": [{"type": "work", "value": "old@example.com"}]
+/// });
 /// let outcome = patch.apply(&mut user)?;
 /// assert!(outcome.changed());
 /// assert_eq!(user["emails"][0]["value"], "new@example.com");
-/// assert_eq!(user["nickName"], "Babs");
+/// assert_eq!(user["nickName"], "Babs"); // the User schema's spelling
 /// # Ok::<(), scim_expr::Error>(())
 /// ```
 #[derive(Debug, Clone)]
