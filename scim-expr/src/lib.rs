@@ -1,4 +1,5 @@
 #![doc = include_str!("../../README.md")]
+#![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
 mod compare;

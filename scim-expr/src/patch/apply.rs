@@ -700,21 +700,37 @@ impl<'a> Applier<'a> {
 }
 
 /// The values of `adding` that `existing` does not hold yet (JSON equality), without repeats, in order.
-/// Lookups go through a hash index, so adding k values to n costs O(n + k), not O(n × k).
+/// A few values are looked up by scanning; more go through a hash index of `existing`, so adding k values to n
+/// costs O(n + k), never O(n × k).
 fn new_values(existing: &[Value], adding: &[&Value]) -> Vec<Value> {
     use std::collections::HashMap;
-    if adding.len() == 1 {
-        return adding.iter().filter(|v| !existing.contains(v)).map(|v| (*v).clone()).collect();
+    const SCAN: usize = 8;
+    let mut fresh: Vec<Value> = Vec::new();
+    if adding.len() <= SCAN {
+        for v in adding {
+            if !existing.contains(v) && !fresh.contains(v) {
+                fresh.push((*v).clone());
+            }
+        }
+        return fresh;
     }
-    let mut index: HashMap<u64, Vec<&Value>> = HashMap::with_capacity(existing.len() + adding.len());
-    for v in existing {
-        index.entry(hash(v)).or_default().push(v);
+    // Hash to the first index holding a value with that hash; a collision between different values falls back
+    // to a scan, which equal hashes of unequal values make rare.
+    let mut index: HashMap<u64, usize> = HashMap::with_capacity(existing.len());
+    for (i, v) in existing.iter().enumerate() {
+        index.entry(hash(v)).or_insert(i);
     }
-    let mut fresh = Vec::new();
+    let mut added: HashMap<u64, Vec<usize>> = HashMap::new();
     for v in adding {
-        let bucket = index.entry(hash(v)).or_default();
-        if !bucket.contains(v) {
-            bucket.push(v);
+        let h = hash(v);
+        let present = match index.get(&h) {
+            Some(&i) if existing.get(i) == Some(*v) => true,
+            Some(_) => existing.contains(v),
+            None => false,
+        };
+        let repeated = added.get(&h).is_some_and(|ids| ids.iter().any(|&j| fresh.get(j) == Some(*v)));
+        if !present && !repeated {
+            added.entry(h).or_default().push(fresh.len());
             fresh.push((*v).clone());
         }
     }

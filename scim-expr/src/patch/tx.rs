@@ -103,24 +103,25 @@ impl Tx {
         true
     }
 
-    /// Removes the elements at `indices` (ascending, distinct) from the array at `array`, in one pass.
+    /// Removes the elements at `indices` (ascending, distinct) from the array at `array`, in one pass and in
+    /// place: the removed values move into the log, the others stay where they are in memory.
     pub fn remove_elements(&mut self, root: &mut Value, array: &[Step], indices: &[usize]) -> bool {
         let Some(a) = array_mut(root, array) else { return false };
         if indices.is_empty() {
             return false;
         }
         let mut removed = Vec::with_capacity(indices.len());
-        let mut kept = Vec::with_capacity(a.len().saturating_sub(indices.len()));
         let mut next = indices.iter().peekable();
-        for (i, v) in std::mem::take(a).into_iter().enumerate() {
-            if next.peek() == Some(&&i) {
+        let mut i = 0;
+        a.retain_mut(|v| {
+            let remove = next.peek() == Some(&&i);
+            if remove {
                 next.next();
-                removed.push((i, v));
-            } else {
-                kept.push(v);
+                removed.push((i, std::mem::take(v)));
             }
-        }
-        *a = kept;
+            i += 1;
+            !remove
+        });
         self.log.push(Undo::Reinsert { array: array.to_vec(), removed });
         true
     }
@@ -153,24 +154,35 @@ impl Tx {
                 }
                 Undo::Reinsert { array, removed } => {
                     if let Some(a) = array_mut(root, &array) {
-                        let mut merged = Vec::with_capacity(a.len() + removed.len());
-                        let mut kept = std::mem::take(a).into_iter();
-                        for (index, v) in removed {
-                            while merged.len() < index {
-                                match kept.next() {
-                                    Some(k) => merged.push(k),
-                                    None => break,
-                                }
-                            }
-                            merged.push(v);
-                        }
-                        merged.extend(kept);
-                        *a = merged;
+                        reinsert(a, removed);
                     }
                 }
             }
         }
     }
+}
+
+/// Puts `removed` (ascending original indices) back: a few by insertion, many by one merge.
+fn reinsert(a: &mut Vec<Value>, removed: Vec<(usize, Value)>) {
+    if removed.len() <= 8 {
+        for (index, v) in removed {
+            a.insert(index.min(a.len()), v);
+        }
+        return;
+    }
+    let mut merged = Vec::with_capacity(a.len() + removed.len());
+    let mut kept = std::mem::take(a).into_iter();
+    for (index, v) in removed {
+        while merged.len() < index {
+            match kept.next() {
+                Some(k) => merged.push(k),
+                None => break,
+            }
+        }
+        merged.push(v);
+    }
+    merged.extend(kept);
+    *a = merged;
 }
 
 #[cfg(test)]
@@ -194,7 +206,13 @@ mod tests {
         assert!(tx.set_element(&mut doc, &list, 1, json!("three")));
         assert!(tx.remove_elements(&mut doc, &list, &[0, 4]));
         assert_eq!(doc["list"], json!(["three", 4, 9]));
-        assert_eq!(tx.len(), 7);
+        let many: Vec<usize> = (0..3).collect();
+        assert!(tx.remove_elements(&mut doc, &list, &many));
+        let long: Vec<Value> = (0..20).map(|i| json!(i)).collect();
+        assert!(tx.append(&mut doc, &list, long));
+        let evens: Vec<usize> = (0..20).step_by(2).collect();
+        assert!(tx.remove_elements(&mut doc, &list, &evens));
+        assert_eq!(tx.len(), 10);
         tx.rollback(&mut doc);
         assert_eq!(doc, original);
         assert_eq!(doc.to_string(), original.to_string());
