@@ -238,3 +238,28 @@ fn groups_of_100000_members() {
     assert_eq!((err.code(), err.operation()), ("patch.immutable", Some(2)));
     assert_eq!(group.to_string(), before);
 }
+
+#[test]
+fn re_adding_a_member_with_other_sub_attributes_changes_nothing() {
+    for extra in [0usize, 20] {
+        // 0: the scanning path; 20: the hash-index path for many values.
+        let mut group = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "G",
+                               "members": [{"value": "u1"}, {"value": "u2", "type": "User"}]});
+        let mut values = vec![json!({"value": "u1", "display": "User One"}), json!({"value": "u2"})];
+        values.extend((0..extra).map(|i| json!({"value": format!("n{i}")})));
+        values.push(json!({"value": "n0", "display": "repeated in the request"}));
+        let patch = Patch::parse(&request(vec![json!({"op": "add", "path": "members", "value": values})])).unwrap();
+        let outcome = patch.apply(&mut group).unwrap();
+        let members = group["members"].as_array().unwrap();
+        assert_eq!(members.len(), 2 + extra.max(1), "extra = {extra}: {members:?}");
+        assert_eq!(members[0], json!({"value": "u1"}), "an existing member is left as it was");
+        assert!(outcome.changed());
+    }
+    // A different `type` is a different value; an email with the same address but another type is added.
+    let mut user = json!({"emails": [{"type": "work", "value": "a@example.com"}]});
+    let patch = Patch::parse(&request(vec![json!({"op": "add", "path": "emails",
+        "value": [{"type": "home", "value": "a@example.com"}, {"value": "a@example.com"}]})]))
+    .unwrap();
+    patch.apply(&mut user).unwrap();
+    assert_eq!(user["emails"].as_array().unwrap().len(), 2);
+}

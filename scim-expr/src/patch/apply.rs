@@ -699,7 +699,33 @@ impl<'a> Applier<'a> {
     }
 }
 
-/// The values of `adding` that `existing` does not hold yet (JSON equality), without repeats, in order.
+/// The `value` and `type` sub-attributes of a complex value, found ignoring case.
+fn identity(v: &Value) -> Option<(&Value, Option<&Value>)> {
+    let members = v.as_object()?;
+    let find = |name: &str| members.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v);
+    Some((find("value").filter(|v| !v.is_null())?, find("type")))
+}
+
+/// Whether `existing` already holds what `adding` would add: for a complex value with a `value`, a value with the
+/// same `value` and (if `adding` names one) the same `type`; otherwise an equal value. Re-adding a member with a
+/// `display` is no change (RFC 7644 §3.5.2.1: "If the user was already a member of this group, no changes should be
+/// made"; rfc-digest §5 A19).
+fn same_value(existing: &Value, adding: &Value) -> bool {
+    match (identity(adding), identity(existing)) {
+        (Some((value, kind)), Some((existing_value, existing_kind))) => {
+            value == existing_value && kind.map_or(true, |k| Some(k) == existing_kind)
+        }
+        (Some(_), None) => false,
+        (None, _) => existing == adding,
+    }
+}
+
+/// What [`same_value`] compares first, hashed.
+fn identity_hash(v: &Value) -> u64 {
+    identity(v).map_or_else(|| hash(v), |(value, _)| hash(value).wrapping_add(1))
+}
+
+/// The values of `adding` that `existing` does not hold yet ([`same_value`]), without repeats, in order.
 /// A few values are looked up by scanning; more go through a hash index of `existing`, so adding k values to n
 /// costs O(n + k), never O(n × k).
 fn new_values(existing: &[Value], adding: &[&Value]) -> Vec<Value> {
@@ -708,27 +734,23 @@ fn new_values(existing: &[Value], adding: &[&Value]) -> Vec<Value> {
     let mut fresh: Vec<Value> = Vec::new();
     if adding.len() <= SCAN {
         for v in adding {
-            if !existing.contains(v) && !fresh.contains(v) {
+            if !existing.iter().chain(&fresh).any(|e| same_value(e, v)) {
                 fresh.push((*v).clone());
             }
         }
         return fresh;
     }
-    // Hash to the first index holding a value with that hash; a collision between different values falls back
-    // to a scan, which equal hashes of unequal values make rare.
-    let mut index: HashMap<u64, usize> = HashMap::with_capacity(existing.len());
+    let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
     for (i, v) in existing.iter().enumerate() {
-        index.entry(hash(v)).or_insert(i);
+        index.entry(identity_hash(v)).or_default().push(i);
     }
     let mut added: HashMap<u64, Vec<usize>> = HashMap::new();
     for v in adding {
-        let h = hash(v);
-        let present = match index.get(&h) {
-            Some(&i) if existing.get(i) == Some(*v) => true,
-            Some(_) => existing.contains(v),
-            None => false,
-        };
-        let repeated = added.get(&h).is_some_and(|ids| ids.iter().any(|&j| fresh.get(j) == Some(*v)));
+        let h = identity_hash(v);
+        let present =
+            index.get(&h).is_some_and(|ids| ids.iter().any(|&i| existing.get(i).is_some_and(|e| same_value(e, v))));
+        let repeated =
+            added.get(&h).is_some_and(|ids| ids.iter().any(|&j| fresh.get(j).is_some_and(|e| same_value(e, v))));
         if !present && !repeated {
             added.entry(h).or_default().push(fresh.len());
             fresh.push((*v).clone());
