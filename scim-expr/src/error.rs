@@ -133,6 +133,8 @@ pub enum ErrorKind {
     InvalidSchema,
     /// A resource type name the schemas do not define.
     UnknownResourceType,
+    /// A tolerance name [`crate::Quirks`] does not define.
+    UnknownQuirk,
     /// A PATCH request (or the resource it applies to) that is not a JSON object.
     NotAnObject,
     /// A PATCH request whose `schemas` does not name the PatchOp URN.
@@ -193,6 +195,7 @@ impl ErrorKind {
             ErrorKind::InvalidUtf8 => "invalid_utf8",
             ErrorKind::InvalidSchema => "invalid_schema",
             ErrorKind::UnknownResourceType => "unknown_resource_type",
+            ErrorKind::UnknownQuirk => "unknown_quirk",
             ErrorKind::NotAnObject => "not_an_object",
             ErrorKind::MissingSchema => "missing_schema",
             ErrorKind::MissingOperations => "missing_operations",

@@ -19,8 +19,15 @@ struct Case {
 }
 
 fn options(group: &Value) -> Result<Options, String> {
-    let preset = group["quirks"].as_str().unwrap_or("strict");
-    let quirks = Quirks::preset(preset).ok_or_else(|| format!("unknown quirks preset {preset:?}"))?;
+    let spec = group.get("quirks").cloned().unwrap_or(Value::from("strict"));
+    let preset = spec.as_str().or(spec["preset"].as_str()).ok_or("\"quirks\" needs a preset name")?;
+    let mut quirks = Quirks::preset(preset).ok_or_else(|| format!("unknown quirks preset {preset:?}"))?;
+    for (key, on) in [("on", true), ("off", false)] {
+        for name in spec.get(key).and_then(Value::as_array).into_iter().flatten() {
+            let name = name.as_str().ok_or("tolerance names are strings")?;
+            quirks.set(name, on).map_err(|e| e.to_string())?;
+        }
+    }
     let mut options = Options::new().with_quirks(quirks);
     if let Some(extra) = group.get("schemas") {
         let schemas = Schemas::from_json(extra).map_err(|e| format!("group schemas: {e}"))?;
@@ -91,6 +98,7 @@ fn run_filter_case(group: &Value, case: &Value) -> Result<(), String> {
             return Err(format!("canonical form: expected {canonical}, got {:?}", f.to_string()));
         }
     }
+    check_fired(case, f.quirks_fired())?;
     match case["op"].as_str() {
         Some("parse") => {
             if case.get("valid") != Some(&Value::Bool(true)) && case.get("canonical").is_none() {
@@ -108,6 +116,15 @@ fn run_filter_case(group: &Value, case: &Value) -> Result<(), String> {
             Ok(())
         }
         other => Err(format!("unknown op {other:?}")),
+    }
+}
+
+fn check_fired(case: &Value, fired: Vec<&'static str>) -> Result<(), String> {
+    match case.get("quirks_fired") {
+        Some(want) if serde_json::to_value(&fired).unwrap() != *want => {
+            Err(format!("quirks_fired: expected {want}, got {fired:?}"))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -158,6 +175,7 @@ fn run_patch_case(group: &Value, case: &Value) -> Result<(), String> {
     if doc != *want {
         return Err(format!("document:\nexpected {want}\n     got {doc}"));
     }
+    check_fired(case, outcome.quirks_fired())?;
     if let Some(changed) = case.get("changed").and_then(Value::as_bool) {
         if outcome.changed() != changed {
             return Err(format!("changed: expected {changed}, got {}", outcome.changed()));

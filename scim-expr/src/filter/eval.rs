@@ -39,7 +39,12 @@ pub(crate) enum Prepared {
     Null,
     Bool(bool),
     Num(Num),
-    Str { text: Box<str>, instant: Option<Instant> },
+    /// `boolean`: what the string means compared with a boolean value (`boolean_strings`).
+    Str {
+        text: Box<str>,
+        instant: Option<Instant>,
+        boolean: Option<bool>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -183,7 +188,7 @@ fn holds(op: CompareOp, ord: std::cmp::Ordering) -> bool {
 /// One document value against the filter's value. Values of different JSON types never compare.
 fn compare(v: &View<'_>, op: CompareOp, want: &Prepared, leaf: Leaf) -> bool {
     match (v, want) {
-        (View::String(have), Prepared::Str { text, instant }) => {
+        (View::String(have), Prepared::Str { text, instant, .. }) => {
             if leaf.datetime && !op.is_substring() {
                 if let (Some(a), Some(b)) = (compare::parse_datetime(have), instant) {
                     return holds(op, a.cmp(b));
@@ -198,7 +203,7 @@ fn compare(v: &View<'_>, op: CompareOp, want: &Prepared, leaf: Leaf) -> bool {
             }
         }
         (View::Number(a), Prepared::Num(b)) => a.compare(*b).is_some_and(|ord| holds(op, ord)),
-        (View::Bool(a), Prepared::Bool(b)) => op == CompareOp::Eq && a == b,
+        (View::Bool(a), Prepared::Bool(b) | Prepared::Str { boolean: Some(b), .. }) => op == CompareOp::Eq && a == b,
         _ => false,
     }
 }

@@ -35,6 +35,7 @@ pub struct Filter {
     resource_type: Option<usize>,
     per_kind: bool,
     quirks: Quirks,
+    fired: crate::quirks::Fired,
 }
 
 impl Filter {
@@ -54,6 +55,7 @@ impl Filter {
             resource_type: options.resource_type,
             per_kind: parsed.per_kind,
             quirks: options.quirks,
+            fired: parsed.fired,
         })
     }
 
@@ -99,6 +101,21 @@ impl Filter {
     /// The tolerances the filter was parsed with.
     pub fn quirks(&self) -> Quirks {
         self.quirks
+    }
+
+    /// The tolerances that took effect while parsing, sorted by name: a server can log that it accepted a filter
+    /// the RFC does not allow.
+    ///
+    /// ```
+    /// use scim_expr::{Filter, Options, Quirks};
+    /// let f = Filter::parse_with(r#"emails[type eq "work"].value eq "a@example.com""#,
+    ///                            &Options::new().with_quirks(Quirks::entra()))?;
+    /// assert_eq!(f.quirks_fired(), vec!["value_path_comparison"]);
+    /// assert_eq!(f.to_string(), r#"emails[type eq "work" and value eq "a@example.com"]"#);
+    /// # Ok::<(), scim_expr::Error>(())
+    /// ```
+    pub fn quirks_fired(&self) -> Vec<&'static str> {
+        self.fired.names()
     }
 }
 

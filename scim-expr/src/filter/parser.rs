@@ -8,8 +8,9 @@ use crate::error::{Domain, Error, ErrorKind};
 use crate::filter::ast::{AttrPath, CompValue, CompareOp, Expr};
 use crate::filter::eval::{Compiled, Leaf, Prepared, Target};
 use crate::grammar::{shorten, Cursor};
+use crate::quirks::{Fired, Quirk};
 use crate::schema::{AttrType, Attribute, Schemas};
-use crate::Options;
+use crate::{Options, Quirks};
 
 /// The resolved attribute definitions of one path: index 0 for an unknown resource type, k + 1 for type k.
 type Defs<'s> = Vec<Option<&'s Attribute>>;
@@ -29,6 +30,8 @@ pub(crate) struct Parsed {
     /// Whether some path resolves differently in different resource types, so evaluation must find the
     /// document's type first.
     pub per_kind: bool,
+    /// The tolerances that took effect.
+    pub fired: Fired,
 }
 
 /// A PATCH path as parsed: `attrPath`, or `attrPath "[" valFilter "]" [subAttr]`.
@@ -44,6 +47,8 @@ pub(crate) struct FilterParser<'a, 's> {
     max_depth: usize,
     depth: usize,
     per_kind: bool,
+    quirks: Quirks,
+    fired: Fired,
 }
 
 impl<'a, 's> FilterParser<'a, 's> {
@@ -54,6 +59,8 @@ impl<'a, 's> FilterParser<'a, 's> {
             max_depth: options.limits.max_depth,
             depth: 0,
             per_kind: false,
+            quirks: options.quirks,
+            fired: Fired::default(),
         }
     }
 
@@ -75,7 +82,7 @@ impl<'a, 's> FilterParser<'a, 's> {
         if !self.c.at_end() {
             return Err(self.unexpected_after_filter());
         }
-        Ok(Parsed { expr, compiled, per_kind: self.per_kind })
+        Ok(Parsed { expr, compiled, per_kind: self.per_kind, fired: self.fired })
     }
 
     /// `PATH = attrPath / valuePath [subAttr]` (RFC 7644 Figure 7). The bare schema URN form is recognised by
@@ -110,7 +117,7 @@ impl<'a, 's> FilterParser<'a, 's> {
             }
             let defs = self.resolve(&Scope::Root, &attr, path_at)?;
             let (expr, compiled) = self.parse_value_filter(&attr, &defs)?;
-            filter = Some(Parsed { expr, compiled, per_kind: self.per_kind });
+            filter = Some(Parsed { expr, compiled, per_kind: self.per_kind, fired: self.fired });
             if self.c.peek() == Some(b'.') {
                 let at = self.c.pos + 1;
                 let end = self.c.word_end(at);
@@ -276,10 +283,31 @@ impl<'a, 's> FilterParser<'a, 's> {
     fn parse_attr_exp(&mut self, scope: &Scope<'s>) -> Result<(Expr, Compiled), Error> {
         let path_at = self.c.pos;
         let path = self.c.parse_attr_path()?;
-        let defs = self.resolve(scope, &path, path_at)?;
+        let lookup = self.qualify(scope, &path);
+        let defs = self.resolve(scope, &lookup, path_at)?;
         if self.c.peek() == Some(b'[') {
-            return self.parse_value_path(scope, path, &defs);
+            return self.parse_value_path(scope, path, &lookup, &defs);
         }
+        self.parse_comparison(path, &lookup, &defs)
+    }
+
+    /// With `unqualified_extension`, an unqualified name that no core schema defines and exactly one extension does
+    /// is looked up as that extension's attribute; the AST keeps the name as written.
+    fn qualify(&mut self, scope: &Scope<'s>, path: &AttrPath) -> AttrPath {
+        if !self.quirks.unqualified_extension || path.urn.is_some() || !matches!(scope, Scope::Root) {
+            return path.clone();
+        }
+        match self.schemas.unique_extension_of(None, &path.name) {
+            Some(urn) => {
+                self.fired.add(Quirk::unqualified_extension);
+                path.clone().with_urn(urn)
+            }
+            None => path.clone(),
+        }
+    }
+
+    /// The rest of an attrExp after its path: `SP "pr"` or `SP compareOp SP compValue`.
+    fn parse_comparison(&mut self, path: AttrPath, lookup: &AttrPath, defs: &Defs<'s>) -> Result<Both, Error> {
         self.c.skip_ws();
         let op_at = self.c.pos;
         let word = self.c.word();
@@ -288,7 +316,7 @@ impl<'a, 's> FilterParser<'a, 's> {
         }
         if word.eq_ignore_ascii_case("pr") {
             self.c.pos += word.len();
-            let target = self.target(&path, &defs, false);
+            let target = self.target(lookup, defs, false);
             return Ok((Expr::Present(path), Compiled::Present(target)));
         }
         let Some(op) = CompareOp::ALL.into_iter().find(|op| op.as_str().eq_ignore_ascii_case(word)) else {
@@ -306,20 +334,25 @@ impl<'a, 's> FilterParser<'a, 's> {
         self.c.pos += word.len();
         self.c.skip_ws();
         let value_at = self.c.pos;
-        let value = self.c.parse_comp_value()?;
-        let leaves = self.leaf_defs(&path, &defs);
-        self.check_types(&path, op, op_at, &value, value_at, &leaves)?;
-        let target = self.target(&path, &defs, true);
-        let prepared = prepare(&value);
+        let (value, bare) = self.c.parse_comp_value(self.quirks.unquoted_values)?;
+        if bare {
+            self.fired.add(Quirk::unquoted_values);
+        }
+        let leaves = self.leaf_defs(lookup, defs);
+        let boolean = self.check_types(&path, op, op_at, &value, value_at, &leaves)?;
+        let target = self.target(lookup, defs, true);
+        let prepared = prepare(&value, boolean);
         Ok((Expr::Compare { path, op, value }, Compiled::Compare(target, op, prepared)))
     }
 
     /// `valuePath = attrPath "[" valFilter "]"`; `valFilter` is a FILTER over the attribute's sub-attributes with
-    /// no valuePath of its own.
+    /// no valuePath of its own. With `value_path_comparison`, Entra's `attr[f].sub op v` and `attr[f] op v` read
+    /// as `attr[f and sub op v]` and `attr[f and value op v]`.
     fn parse_value_path(
         &mut self,
         scope: &Scope<'s>,
         path: AttrPath,
+        lookup: &AttrPath,
         defs: &Defs<'s>,
     ) -> Result<(Expr, Compiled), Error> {
         if let Scope::Element { parent, .. } = scope {
@@ -330,8 +363,23 @@ impl<'a, 's> FilterParser<'a, 's> {
                 format!("'[' at byte {at} opens a filter inside the filter on \"{parent}\"; brackets do not nest"),
             ));
         }
-        let (expr, compiled) = self.parse_value_filter(&path, defs)?;
-        if self.c.peek() == Some(b'.') && self.c.domain == Domain::Filter {
+        let (mut expr, mut compiled) = self.parse_value_filter(lookup, defs)?;
+        if let Some(sub) = self.value_path_comparison()? {
+            let element = self.element_scope(lookup, defs);
+            let sub_path = AttrPath::new(sub);
+            let sub_defs = self.resolve(&element, &sub_path, self.c.pos)?;
+            let (e, c) = self.parse_comparison(sub_path.clone(), &sub_path, &sub_defs)?;
+            self.fired.add(Quirk::value_path_comparison);
+            (expr, compiled) = match (expr, compiled) {
+                (Expr::And(mut es), Compiled::And(cs)) => {
+                    es.push(e);
+                    let mut cs = cs.into_vec();
+                    cs.push(c);
+                    (Expr::And(es), Compiled::And(cs.into_boxed_slice()))
+                }
+                (e0, c0) => (Expr::And(vec![e0, e]), Compiled::And(vec![c0, c].into_boxed_slice())),
+            };
+        } else if self.c.peek() == Some(b'.') && self.c.domain == Domain::Filter {
             let at = self.c.pos;
             return Err(self.c.error(
                 ErrorKind::ValuePathSubAttribute,
@@ -342,15 +390,48 @@ impl<'a, 's> FilterParser<'a, 's> {
                 ),
             ));
         }
-        let target = self.target(&path, defs, false);
+        let target = self.target(lookup, defs, false);
         Ok((Expr::ValuePath { path, filter: Box::new(expr) }, Compiled::ValuePath(target, Box::new(compiled))))
+    }
+
+    /// After a valuePath's `]` in a filter, with `value_path_comparison` on: the sub-attribute a comparison
+    /// follows (`.value eq "x"`, or ` eq "x"` meaning `value`), leaving the cursor before its operator.
+    fn value_path_comparison(&mut self) -> Result<Option<String>, Error> {
+        if !self.quirks.value_path_comparison || self.c.domain != Domain::Filter {
+            return Ok(None);
+        }
+        if self.c.peek() == Some(b'.') {
+            let at = self.c.pos + 1;
+            let end = self.c.word_end(at);
+            let name = &self.c.src[at..end];
+            if !crate::grammar::is_attr_name(name) {
+                return Err(self.c.error(
+                    ErrorKind::InvalidAttrPath,
+                    at,
+                    format!("\"{}\" at byte {at} is not a sub-attribute name", shorten(name)),
+                ));
+            }
+            self.c.pos = end;
+            return Ok(Some(name.to_string()));
+        }
+        let before = self.c.pos;
+        self.c.skip_ws();
+        let word = self.c.word();
+        let is_comparison = word.eq_ignore_ascii_case("pr")
+            || CompareOp::ALL.into_iter().any(|op| op.as_str().eq_ignore_ascii_case(word));
+        self.c.pos = before;
+        Ok(is_comparison.then(|| "value".to_string()))
+    }
+
+    fn element_scope(&self, path: &AttrPath, defs: &Defs<'s>) -> Scope<'s> {
+        let element_defs = defs.iter().map(|d| sub_def(*d, path.sub_attr.as_deref())).collect();
+        Scope::Element { parent: path.to_string(), defs: element_defs }
     }
 
     /// `"[" valFilter "]"` for the already parsed `path`, with the cursor on the `[`. Shared with PATCH paths.
     pub(crate) fn parse_value_filter(&mut self, path: &AttrPath, defs: &Defs<'s>) -> Result<(Expr, Compiled), Error> {
         let open = self.enter()?;
-        let element_defs = defs.iter().map(|d| sub_def(*d, path.sub_attr.as_deref())).collect();
-        let scope = Scope::Element { parent: path.to_string(), defs: element_defs };
+        let scope = self.element_scope(path, defs);
         let inner = self.parse_filter(&scope)?;
         self.close(open, b']', ErrorKind::UnclosedBracket)?;
         Ok(inner)
@@ -428,14 +509,14 @@ impl<'a, 's> FilterParser<'a, 's> {
     /// Refuses comparisons no value of the attribute could satisfy meaningfully (RFC 7644 Table 3: `gt` on a
     /// boolean or binary "MUST return an error"), and values whose JSON type the schema type cannot hold.
     fn check_types(
-        &self,
+        &mut self,
         path: &AttrPath,
         op: CompareOp,
         op_at: usize,
         value: &CompValue,
         value_at: usize,
         leaves: &Defs<'s>,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         let unsupported = |why: String| {
             self.c.error(ErrorKind::OperatorNotSupported, op_at, format!("\"{op}\" at byte {op_at} {why}"))
         };
@@ -447,6 +528,10 @@ impl<'a, 's> FilterParser<'a, 's> {
             _ if op.is_substring() => return Err(unsupported(format!("needs a string value, not {value}"))),
             _ => {}
         }
+        // With `boolean_strings`, "True"/"False" compare with boolean attributes as booleans (E3c).
+        let boolean_string = self.quirks.boolean_strings
+            && matches!(value, CompValue::String(s) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false"));
+        let mut aliased = false;
         for def in leaves.iter().flatten() {
             if op.is_ordering() && matches!(def.ty, AttrType::Boolean | AttrType::Binary) {
                 return Err(unsupported(format!("cannot order \"{path}\", a {} attribute", def.ty.as_str())));
@@ -468,6 +553,10 @@ impl<'a, 's> FilterParser<'a, 's> {
                     }
                     true
                 }
+                (CompValue::String(_), AttrType::Boolean) if boolean_string => {
+                    aliased = true;
+                    true
+                }
                 (CompValue::String(_), ty) => !matches!(ty, AttrType::Boolean | AttrType::Integer | AttrType::Decimal),
             };
             if !fits {
@@ -481,7 +570,10 @@ impl<'a, 's> FilterParser<'a, 's> {
                 ));
             }
         }
-        Ok(())
+        if aliased {
+            self.fired.add(Quirk::boolean_strings);
+        }
+        Ok(aliased)
     }
 }
 
@@ -492,11 +584,15 @@ fn sub_def<'s>(def: Option<&'s Attribute>, sub: Option<&str>) -> Option<&'s Attr
     }
 }
 
-fn prepare(value: &CompValue) -> Prepared {
+fn prepare(value: &CompValue, boolean_string: bool) -> Prepared {
     match value {
         CompValue::Null => Prepared::Null,
         CompValue::Bool(b) => Prepared::Bool(*b),
         CompValue::Number(n) => Prepared::Num(Num::from_json(n)),
-        CompValue::String(s) => Prepared::Str { text: s.as_str().into(), instant: compare::parse_datetime(s) },
+        CompValue::String(s) => Prepared::Str {
+            text: s.as_str().into(),
+            instant: compare::parse_datetime(s),
+            boolean: boolean_string.then(|| s.eq_ignore_ascii_case("true")),
+        },
     }
 }

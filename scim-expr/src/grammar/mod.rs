@@ -158,20 +158,31 @@ impl<'a> Cursor<'a> {
         self.error(ErrorKind::UnexpectedEnd, at, format!("the input ends at byte {at} where {expected} was expected"))
     }
 
-    /// `compValue = false / null / true / number / string`, all as in JSON (RFC 7159).
-    pub fn parse_comp_value(&mut self) -> Result<CompValue, Error> {
+    /// `compValue = false / null / true / number / string`, all as in JSON (RFC 7159). With `unquoted` (the
+    /// `unquoted_values` tolerance), a bare word that is no JSON literal or number is a string; the second result
+    /// says whether that happened.
+    pub fn parse_comp_value(&mut self, unquoted: bool) -> Result<(CompValue, bool), Error> {
         let start = self.pos;
+        let word = self.word();
+        let bare = |c: &mut Self| {
+            c.pos = start + word.len();
+            Ok((CompValue::String(word.to_string()), true))
+        };
         match self.peek() {
             None => Err(self.unexpected_end("a value (a JSON string, number, true, false or null)")),
-            Some(b'"') => self.parse_string().map(CompValue::String),
+            Some(b'"') => Ok((CompValue::String(self.parse_string()?), false)),
             // `+1` and `.5` are numbers JSON does not allow: say so rather than call them bare words.
-            Some(b'-' | b'+' | b'.' | b'0'..=b'9') => self.parse_number().map(CompValue::Number),
+            Some(b'-' | b'+' | b'.' | b'0'..=b'9') => match self.parse_number() {
+                Ok(n) => Ok((CompValue::Number(n), false)),
+                Err(_) if unquoted && !word.is_empty() => bare(self),
+                Err(e) => Err(e),
+            },
             Some(_) => {
-                let word = self.word();
                 let value = match word {
                     "true" => CompValue::Bool(true),
                     "false" => CompValue::Bool(false),
                     "null" => CompValue::Null,
+                    _ if unquoted && !word.is_empty() => return bare(self),
                     _ => {
                         let hint = if ["true", "false", "null"].iter().any(|l| l.eq_ignore_ascii_case(word)) {
                             format!("; JSON literals are lower case: {}", word.to_ascii_lowercase())
@@ -192,7 +203,7 @@ impl<'a> Cursor<'a> {
                     }
                 };
                 self.pos += word.len();
-                Ok(value)
+                Ok((value, false))
             }
         }
     }

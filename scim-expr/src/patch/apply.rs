@@ -1,35 +1,53 @@
 //! Applying operations (RFC 7644 §3.5.2.1-3, rfc-digest §2 and §5). Every change goes through the [`Tx`] so that
 //! a failing operation leaves the document exactly as it was.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::tx::{at, Loc, Step, Tx};
 use super::{Op, Operation, Outcome};
 use crate::compare;
 use crate::error::{Error, ErrorKind};
-use crate::filter::eval::{self, Compiled};
+use crate::filter::eval;
+use crate::filter::{CompValue, CompareOp, Expr};
 use crate::path::PathKind;
+use crate::quirks::{Fired, Quirk};
 use crate::schema::{AttrType, Attribute, Mutability, Schemas};
-use crate::Options;
+use crate::{Options, Path, Quirks};
 
-pub(super) fn apply(operations: &[Operation], options: &Options, doc: &mut Value) -> Result<Outcome, Error> {
+pub(super) fn apply(
+    operations: &[Operation],
+    options: &Options,
+    doc: &mut Value,
+    parsed: Fired,
+) -> Result<Outcome, Error> {
     if !doc.is_object() {
         return Err(Error::patch(ErrorKind::NotAnObject, "the resource to patch must be a JSON object".into()));
     }
     let mut tx = Tx::default();
+    let mut fired = parsed;
     for (i, operation) in operations.iter().enumerate() {
         // Each operation sees the resource type as the previous ones left `schemas` (RFC 7644 §3.5.2).
         let kind = match options.schemas.kind_of(&&*doc, options.resource_type) {
             Ok(kind) => kind,
             Err(never) => match never {},
         };
-        let mut applier = Applier { schemas: &options.schemas, kind, tx: &mut tx, doc };
+        let mut applier = Applier {
+            options,
+            schemas: &options.schemas,
+            quirks: options.quirks,
+            kind,
+            tx: &mut tx,
+            doc,
+            fired: &mut fired,
+        };
         if let Err(e) = applier.operation(operation) {
             tx.rollback(doc);
             return Err(e.at_operation(i));
         }
     }
-    Ok(Outcome { changed: tx.len() > 0 })
+    Ok(Outcome { changed: tx.len() > 0, fired })
 }
 
 /// An attribute of the resource, located: its container (the resource, or an extension object), its key and its
@@ -146,32 +164,80 @@ fn mutability_error(kind: ErrorKind, name: &str) -> Error {
 }
 
 struct Applier<'a> {
+    options: &'a Options,
     schemas: &'a Schemas,
+    quirks: Quirks,
     kind: Option<usize>,
     tx: &'a mut Tx,
     doc: &'a mut Value,
+    fired: &'a mut Fired,
 }
 
 impl<'a> Applier<'a> {
     fn operation(&mut self, operation: &Operation) -> Result<(), Error> {
         let value = operation.value.as_ref().unwrap_or(&Value::Null);
-        let Some(path) = &operation.path else {
-            return self.pathless(operation.op, value);
-        };
+        match &operation.path {
+            None => self.pathless(operation.op, value),
+            Some(path) if operation.op == Op::Remove && operation.value.is_some() => self.remove_listed(path, value),
+            Some(path) => self.at_path(operation.op, path, value),
+        }
+    }
+
+    fn at_path(&mut self, op: Op, path: &Path, value: &Value) -> Result<(), Error> {
         match &path.kind {
-            PathKind::Schema(urn) => self.extension_object(operation.op, urn, value),
+            PathKind::Schema(urn) => self.extension_object(op, urn, value),
             PathKind::Attr { attr, filter, filter_sub_attr } => {
                 let a = self.locate(attr.urn.as_deref(), &attr.name);
-                let result = match (filter, &attr.sub_attr) {
-                    (Some(f), _) => self.filtered(operation.op, &a, &f.1, f.2, filter_sub_attr.as_deref(), value),
-                    (None, Some(sub)) => self.sub_attribute(operation.op, &a, sub, value),
-                    (None, None) => self.whole(operation.op, &a, value),
-                };
-                result?;
+                match (filter, &attr.sub_attr) {
+                    (Some(f), _) => self.filtered(op, &a, f, filter_sub_attr.as_deref(), value)?,
+                    (None, Some(sub)) => self.sub_attribute(op, &a, sub, value)?,
+                    (None, None) => self.whole(op, &a, value)?,
+                }
                 self.settle_extension(&a);
                 Ok(())
             }
         }
+    }
+
+    /// `remove` with a value list (`remove_value_list`, E11): exactly the listed values of a multi-valued
+    /// attribute, matched on `value` (or whole, for values without one); absent ones are ignored. Never all.
+    fn remove_listed(&mut self, path: &Path, listed: &Value) -> Result<(), Error> {
+        let refuse = || {
+            Error::patch(
+                ErrorKind::RemoveWithValue,
+                "remove with a value list needs a path naming a multi-valued attribute, as in \"members\"".into(),
+            )
+        };
+        let PathKind::Attr { attr, filter: None, .. } = &path.kind else { return Err(refuse()) };
+        if attr.sub_attr.is_some() {
+            return Err(refuse());
+        }
+        let a = self.locate(attr.urn.as_deref(), &attr.name);
+        if a.def.is_some_and(|d| !d.multi_valued) {
+            return Err(refuse());
+        }
+        let listed: Vec<&Value> = match listed {
+            Value::Array(items) => items.iter().collect(),
+            single => vec![single],
+        };
+        let loc = a.loc();
+        let indices: Vec<usize> = match at(self.doc, &loc) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .filter(|(_, item)| {
+                    listed.iter().any(|l| match (identity(l), identity(item)) {
+                        (Some((value, _)), Some((existing, _))) => value == existing,
+                        _ => *l == *item,
+                    })
+                })
+                .map(|(i, _)| i)
+                .collect(),
+            _ => Vec::new(),
+        };
+        self.elements(Op::Remove, &a, &indices, None, &Value::Null, "")?;
+        self.settle_extension(&a);
+        Ok(())
     }
 
     /// The document's key in the object at `parent` for `name`, compared case-insensitively; else the schema's
@@ -185,7 +251,7 @@ impl<'a> Applier<'a> {
         def.map_or(name, |d| d.name.as_str()).to_string()
     }
 
-    fn locate(&self, urn: Option<&str>, name: &str) -> Attr<'a> {
+    fn locate(&mut self, urn: Option<&str>, name: &str) -> Attr<'a> {
         let schemas: &'a Schemas = self.schemas;
         match urn {
             Some(urn) if !schemas.is_core_schema(urn) => {
@@ -201,6 +267,12 @@ impl<'a> Applier<'a> {
                     Some(urn) => schemas.qualified(urn, name),
                     None => schemas.unqualified(self.kind, name),
                 };
+                if def.is_none() && urn.is_none() && self.quirks.unqualified_extension {
+                    if let Some(ext) = schemas.unique_extension_of(self.kind, name) {
+                        self.fired.add(Quirk::unqualified_extension);
+                        return self.locate(Some(ext), name);
+                    }
+                }
                 Attr { container: Vec::new(), ext: None, key: self.spelling(&[], name, def), def }
             }
         }
@@ -269,6 +341,20 @@ impl<'a> Applier<'a> {
             } else if crate::grammar::is_attr_name(key) {
                 let a = self.locate(None, key);
                 self.whole(op, &a, v)?;
+            } else if self.quirks.path_keys || self.quirks.legacy_extension_dot {
+                // Entra keys pathless values by path: "name.givenName", "urn:…:enterprise:2.0:User:employeeNumber".
+                let path = Path::parse_with(key, self.options).map_err(|e| {
+                    invalid_value(format!("\"{key}\" in \"value\" is neither an attribute name nor a path: {e}"))
+                })?;
+                let legacy_only = path.fired.names() == ["legacy_extension_dot"];
+                if !self.quirks.path_keys && !legacy_only {
+                    return Err(invalid_value(format!("\"{key}\" in \"value\" is not an attribute name")));
+                }
+                if !legacy_only {
+                    self.fired.add(Quirk::path_keys);
+                }
+                *self.fired = self.fired.union(path.fired);
+                self.at_path(op, &path, v)?;
             } else {
                 return Err(invalid_value(format!(
                     "\"{key}\" in \"value\" is not an attribute name; name the attribute, or use \"path\" for \
@@ -306,8 +392,77 @@ impl<'a> Applier<'a> {
         Ok(())
     }
 
+    /// The value as the tolerances in force read it for an attribute defined by `def`, and whether a replace must
+    /// set it whole instead of merging (a bare string made complex drops the old sub-attributes, E4).
+    fn coerce<'v>(&mut self, def: Option<&Attribute>, value: &'v Value, op: Op) -> (Cow<'v, Value>, bool) {
+        let q = self.quirks;
+        if q.empty_string_clears && value.as_str() == Some("") {
+            self.fired.add(Quirk::empty_string_clears);
+            return (Cow::Owned(Value::Null), false);
+        }
+        let Some(d) = def else { return (Cow::Borrowed(value), false) };
+        let mut v = Cow::Borrowed(value);
+        let mut whole = false;
+        let single_complex = d.ty == AttrType::Complex && !d.multi_valued;
+        if single_complex && q.single_element_array {
+            if let Value::Array(items) = value {
+                if let [only] = items.as_slice() {
+                    self.fired.add(Quirk::single_element_array);
+                    v = Cow::Owned(only.clone());
+                }
+            }
+        }
+        if single_complex && q.string_to_complex {
+            if let Value::String(s) = v.as_ref() {
+                self.fired.add(Quirk::string_to_complex);
+                v = Cow::Owned(serde_json::json!({ "value": s }));
+                whole = op == Op::Replace;
+            }
+        }
+        if d.ty == AttrType::Complex && d.multi_valued && q.strings_to_complex_values {
+            let wrap = |x: &Value| match x {
+                Value::String(s) => Some(serde_json::json!({ "value": s })),
+                _ => None,
+            };
+            let changed = match v.as_ref() {
+                Value::Array(items) if items.iter().any(Value::is_string) => {
+                    Some(Value::Array(items.iter().map(|x| wrap(x).unwrap_or_else(|| x.clone())).collect()))
+                }
+                single => wrap(single),
+            };
+            if let Some(c) = changed {
+                self.fired.add(Quirk::strings_to_complex_values);
+                v = Cow::Owned(c);
+            }
+        }
+        if q.role_json_text && d.multi_valued && d.name.eq_ignore_ascii_case("roles") {
+            if let Some(decoded) = decode_roles(v.as_ref()) {
+                self.fired.add(Quirk::role_json_text);
+                v = Cow::Owned(decoded);
+            }
+        }
+        if q.boolean_strings {
+            if let Some(b) = booleans(d, v.as_ref()) {
+                self.fired.add(Quirk::boolean_strings);
+                v = Cow::Owned(b);
+            }
+        }
+        (v, whole)
+    }
+
     /// `attr`: the attribute as a whole.
     fn whole(&mut self, op: Op, a: &Attr<'_>, value: &Value) -> Result<(), Error> {
+        let (value, set_whole) =
+            if op == Op::Remove { (Cow::Borrowed(value), false) } else { self.coerce(a.def, value, op) };
+        let value = value.as_ref();
+        if set_whole {
+            let mark = self.tx.len();
+            let was_assigned = !unassigned(at(self.doc, &a.loc()));
+            check_type(a.def, value, a.name())?;
+            self.ensure_extension(a);
+            self.tx.set_key(self.doc, &a.container, &a.key, value.clone());
+            return self.check_attribute(a, mark, was_assigned);
+        }
         let loc = a.loc();
         let current = at(self.doc, &loc);
         let was_assigned = !unassigned(current);
@@ -458,6 +613,8 @@ impl<'a> Applier<'a> {
         v: &Value,
     ) -> Result<(), Error> {
         let sub_def = def.and_then(|d| d.sub_attribute(name));
+        let (v, _) = self.coerce(sub_def, v, Op::Add);
+        let v = v.as_ref();
         let key = self.spelling(parent, name, sub_def);
         let full = format!("{parent_name}.{key}");
         let sub_loc = child(parent, Step::Key(key.clone()));
@@ -568,8 +725,7 @@ impl<'a> Applier<'a> {
         &mut self,
         op: Op,
         a: &Attr<'_>,
-        filter: &Compiled,
-        per_kind: bool,
+        filter: &(Expr, eval::Compiled, bool),
         sub: Option<&str>,
         value: &Value,
     ) -> Result<(), Error> {
@@ -582,12 +738,13 @@ impl<'a> Applier<'a> {
                 ),
             ));
         }
-        let slot = if per_kind { self.kind.map_or(0, |k| k + 1) } else { 0 };
+        let (expr, compiled, per_kind) = filter;
+        let slot = if *per_kind { self.kind.map_or(0, |k| k + 1) } else { 0 };
         let matches: Vec<usize> = match at(self.doc, &a.loc()) {
             Some(Value::Array(items)) => items
                 .iter()
                 .enumerate()
-                .filter(|(_, item)| match eval::eval(filter, item, slot) {
+                .filter(|(_, item)| match eval::eval(compiled, item, slot) {
                     Ok(hit) => hit,
                     Err(never) => match never {},
                 })
@@ -595,7 +752,59 @@ impl<'a> Applier<'a> {
                 .collect(),
             _ => Vec::new(),
         };
+        if matches.is_empty() && op != Op::Remove && self.quirks.create_on_absent {
+            if let Some(terms) = eq_terms(expr) {
+                self.fired.add(Quirk::create_on_absent);
+                return self.create_value(a, terms, sub, value);
+            }
+        }
         self.elements(op, a, &matches, sub, value, "has no value that matches the filter")
+    }
+
+    /// `create_on_absent` (E9): appends one value built from the filter's `eq` terms, then sets `sub` on it (or
+    /// merges `value` into it).
+    fn create_value(
+        &mut self,
+        a: &Attr<'_>,
+        terms: Vec<(&str, Value)>,
+        sub: Option<&str>,
+        value: &Value,
+    ) -> Result<(), Error> {
+        let mut element = Map::new();
+        for (name, v) in terms {
+            let key = a.def.and_then(|d| d.sub_attribute(name)).map_or(name, |d| d.name.as_str());
+            element.insert(key.to_string(), v);
+        }
+        let value = self.coerce(a.def.and_then(|d| sub.and_then(|s| d.sub_attribute(s))), value, Op::Add).0;
+        match (sub, value.as_ref()) {
+            (Some(s), v) => {
+                let key = a.def.and_then(|d| d.sub_attribute(s)).map_or(s, |d| d.name.as_str());
+                element.insert(key.to_string(), v.clone());
+            }
+            (None, Value::Object(members)) => {
+                element.extend(members.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            (None, other) => {
+                return Err(invalid_value(format!(
+                    "the values of \"{}\" are complex; \"value\" must be an object of sub-attributes, not {}",
+                    a.name(),
+                    json_type(other)
+                )))
+            }
+        }
+        element.retain(|_, v| !v.is_null());
+        let element = Value::Object(element);
+        check_type(a.def, &element, a.name())?;
+        let loc = a.loc();
+        if let Some(Value::Array(items)) = at(self.doc, &loc) {
+            let index = items.len();
+            self.tx.append(self.doc, &loc, vec![element]);
+            self.fix_primary(&loc, &[index])?;
+        } else {
+            self.ensure_extension(a);
+            self.tx.set_key(self.doc, &a.container, &a.key, Value::Array(vec![element]));
+        }
+        Ok(())
     }
 
     /// An operation on the values at `indices` of a multi-valued attribute, or on their sub-attribute `sub`.
@@ -696,6 +905,101 @@ impl<'a> Applier<'a> {
             self.tx.set_key(self.doc, &child(array, Step::Index(i)), &key, Value::Bool(false));
         }
         Ok(())
+    }
+}
+
+fn boolean_string(v: &Value) -> Option<bool> {
+    match v.as_str()? {
+        s if s.eq_ignore_ascii_case("true") => Some(true),
+        s if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+/// `value` with `"True"`/`"False"` read as booleans wherever `def` says boolean (`boolean_strings`, E3, E3b);
+/// `None` when nothing changes.
+fn booleans(def: &Attribute, value: &Value) -> Option<Value> {
+    let one = |v: &Value| -> Option<Value> {
+        match (def.ty, v) {
+            (AttrType::Boolean, _) => boolean_string(v).map(Value::Bool),
+            (AttrType::Complex, Value::Object(members)) => {
+                let mut out = None::<Map<String, Value>>;
+                for (k, sv) in members {
+                    let fixed =
+                        def.sub_attribute(k).filter(|sd| sd.ty == AttrType::Boolean).and_then(|_| boolean_string(sv));
+                    if let Some(b) = fixed {
+                        out.get_or_insert_with(|| members.clone()).insert(k.clone(), Value::Bool(b));
+                    }
+                }
+                out.map(Value::Object)
+            }
+            _ => None,
+        }
+    };
+    match value {
+        Value::Array(items) if def.multi_valued => {
+            let fixed: Vec<Option<Value>> = items.iter().map(one).collect();
+            fixed.iter().any(Option::is_some).then(|| {
+                Value::Array(items.iter().zip(fixed).map(|(orig, f)| f.unwrap_or_else(|| orig.clone())).collect())
+            })
+        }
+        single => one(single),
+    }
+}
+
+/// Entra's AppRoleAssignmentsComplex roles (E5): a `value` string holding a JSON object with a `value` becomes that
+/// object's fields, `displayName` as `display`, `id` dropped. `None` when no value needs it.
+fn decode_roles(value: &Value) -> Option<Value> {
+    let one = |role: &Value| -> Option<Value> {
+        let text = role.as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case("value"))?.1.as_str()?;
+        let Ok(Value::Object(inner)) = serde_json::from_str::<Value>(text) else { return None };
+        inner.get("value")?;
+        let mut out = role.as_object()?.clone();
+        out.retain(|k, _| !k.eq_ignore_ascii_case("value"));
+        for (k, v) in inner {
+            match k.as_str() {
+                "id" => {}
+                "displayName" => {
+                    out.insert("display".into(), v);
+                }
+                _ => {
+                    out.insert(k, v);
+                }
+            }
+        }
+        Some(Value::Object(out))
+    };
+    match value {
+        Value::Array(items) => {
+            let decoded: Vec<Option<Value>> = items.iter().map(one).collect();
+            decoded.iter().any(Option::is_some).then(|| {
+                Value::Array(items.iter().zip(decoded).map(|(orig, d)| d.unwrap_or_else(|| orig.clone())).collect())
+            })
+        }
+        single => one(single),
+    }
+}
+
+/// The `attr eq value` terms of a filter made only of such terms joined by `and`, as JSON values; `None` for any
+/// other filter (E9: "AND of eqs only").
+fn eq_terms(expr: &Expr) -> Option<Vec<(&str, Value)>> {
+    fn term(e: &Expr) -> Option<(&str, Value)> {
+        match e {
+            Expr::Compare { path, op: CompareOp::Eq, value } if path.urn.is_none() && path.sub_attr.is_none() => {
+                let v = match value {
+                    CompValue::String(s) => Value::String(s.clone()),
+                    CompValue::Number(n) => Value::Number(n.clone()),
+                    CompValue::Bool(b) => Value::Bool(*b),
+                    CompValue::Null => return None,
+                };
+                Some((path.name.as_str(), v))
+            }
+            _ => None,
+        }
+    }
+    match expr {
+        Expr::And(items) => items.iter().map(term).collect(),
+        single => term(single).map(|t| vec![t]),
     }
 }
 

@@ -8,6 +8,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+use crate::quirks::Fired;
 use crate::{Error, Options, Path};
 
 /// The PatchOp message URN (RFC 7644 §3.5.2).
@@ -80,12 +81,14 @@ pub struct Operation {
 pub struct Patch {
     operations: Vec<Operation>,
     options: Options,
+    fired: Fired,
 }
 
 /// What applying a request did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Outcome {
     changed: bool,
+    fired: Fired,
 }
 
 impl Outcome {
@@ -95,6 +98,12 @@ impl Outcome {
     /// put back what an earlier one changed.
     pub fn changed(&self) -> bool {
         self.changed
+    }
+
+    /// The tolerances that took effect while parsing and applying the request, sorted by name: a server can log
+    /// that it accepted a non-RFC request (and from which identity provider it expects such requests).
+    pub fn quirks_fired(&self) -> Vec<&'static str> {
+        self.fired.names()
     }
 }
 
@@ -106,8 +115,8 @@ impl Patch {
 
     /// Parses a whole PatchOp body with these options.
     pub fn parse_with(request: &Value, options: &Options) -> Result<Patch, Error> {
-        let operations = request::parse(request, options)?;
-        Ok(Patch { operations, options: options.clone() })
+        let (operations, fired) = request::parse(request, options)?;
+        Ok(Patch { operations, options: options.clone(), fired })
     }
 
     /// The operations, in order.
@@ -118,6 +127,6 @@ impl Patch {
     /// Applies every operation in order to `doc`. On error, `doc` is exactly as it was and the error names the
     /// failing operation ([`Error::operation`]).
     pub fn apply(&self, doc: &mut Value) -> Result<Outcome, Error> {
-        apply::apply(&self.operations, &self.options, doc)
+        apply::apply(&self.operations, &self.options, doc, self.fired)
     }
 }

@@ -5,14 +5,26 @@ use serde_json::{Map, Value};
 
 use super::{Op, Operation, PATCH_OP};
 use crate::error::{Error, ErrorKind};
+use crate::quirks::{Fired, Quirk};
 use crate::{Options, Path};
 
 fn member<'v>(obj: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
     obj.get(name).or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
 }
 
-fn unknown_fields(obj: &Map<String, Value>, known: &[&str], what: &str) -> Result<(), Error> {
+/// Refuses members the PatchOp schema does not define, or with `ignore_unknown_fields` ignores them (E2).
+fn unknown_fields(
+    obj: &Map<String, Value>,
+    known: &[&str],
+    what: &str,
+    options: &Options,
+    fired: &mut Fired,
+) -> Result<(), Error> {
     match obj.keys().find(|k| !known.iter().any(|n| n.eq_ignore_ascii_case(k))) {
+        Some(_) if options.quirks.ignore_unknown_fields => {
+            fired.add(Quirk::ignore_unknown_fields);
+            Ok(())
+        }
         Some(k) => Err(Error::patch(
             ErrorKind::UnknownField,
             format!("{what} has an unknown member \"{k}\"; it takes {}", known.join(", ")),
@@ -21,7 +33,8 @@ fn unknown_fields(obj: &Map<String, Value>, known: &[&str], what: &str) -> Resul
     }
 }
 
-pub(super) fn parse(request: &Value, options: &Options) -> Result<Vec<Operation>, Error> {
+pub(super) fn parse(request: &Value, options: &Options) -> Result<(Vec<Operation>, Fired), Error> {
+    let mut fired = Fired::default();
     let Value::Object(body) = request else {
         return Err(Error::patch(ErrorKind::NotAnObject, "a PATCH request body must be a JSON object".into()));
     };
@@ -31,19 +44,28 @@ pub(super) fn parse(request: &Value, options: &Options) -> Result<Vec<Operation>
     if !names_patch_op {
         return Err(Error::patch(ErrorKind::MissingSchema, format!("\"schemas\" must list \"{PATCH_OP}\"")));
     }
-    unknown_fields(body, &["schemas", "Operations"], "the PATCH request")?;
+    unknown_fields(body, &["schemas", "Operations"], "the PATCH request", options, &mut fired)?;
     let operations = match member(body, "Operations") {
         Some(Value::Array(ops)) if !ops.is_empty() => ops,
+        Some(Value::Array(_)) if options.quirks.empty_operations => {
+            fired.add(Quirk::empty_operations);
+            return Ok((Vec::new(), fired));
+        }
         Some(Value::Array(_)) => {
             return Err(Error::patch(ErrorKind::MissingOperations, "\"Operations\" is empty".into()));
         }
         Some(_) => return Err(Error::patch(ErrorKind::MissingOperations, "\"Operations\" must be an array".into())),
         None => return Err(Error::patch(ErrorKind::MissingOperations, "the request has no \"Operations\"".into())),
     };
-    operations.iter().enumerate().map(|(i, op)| operation(op, options).map_err(|e| e.at_operation(i))).collect()
+    let operations = operations
+        .iter()
+        .enumerate()
+        .map(|(i, op)| operation(op, options, &mut fired).map_err(|e| e.at_operation(i)))
+        .collect::<Result<_, _>>()?;
+    Ok((operations, fired))
 }
 
-fn operation(json: &Value, options: &Options) -> Result<Operation, Error> {
+fn operation(json: &Value, options: &Options, fired: &mut Fired) -> Result<Operation, Error> {
     let Value::Object(obj) = json else {
         return Err(Error::patch(ErrorKind::InvalidOperation, "an operation must be a JSON object".into()));
     };
@@ -62,16 +84,24 @@ fn operation(json: &Value, options: &Options) -> Result<Operation, Error> {
             return Err(Error::patch(ErrorKind::UnknownOp, "an operation needs \"op\": add, remove or replace".into()))
         }
     };
-    unknown_fields(obj, &["op", "path", "value"], "an operation")?;
+    unknown_fields(obj, &["op", "path", "value"], "an operation", options, fired)?;
     let path = match member(obj, "path") {
         None | Some(Value::Null) => None,
-        Some(Value::String(p)) => Some(Path::parse_with(p, options)?),
+        Some(Value::String(p)) => {
+            let path = Path::parse_with(p, options)?;
+            *fired = fired.union(path.fired);
+            Some(path)
+        }
         Some(_) => return Err(Error::patch(ErrorKind::InvalidPath, "\"path\" must be a string".into())),
     };
     let value = member(obj, "value").cloned();
     match (op, &path, &value) {
         (Op::Remove, None, _) => {
             Err(Error::patch(ErrorKind::NoPath, "remove needs a \"path\" naming what to remove".into()))
+        }
+        (Op::Remove, Some(_), Some(v)) if !v.is_null() && options.quirks.remove_value_list => {
+            fired.add(Quirk::remove_value_list);
+            Ok(Operation { op, path, value })
         }
         (Op::Remove, Some(_), Some(v)) if !v.is_null() => Err(Error::patch(
             ErrorKind::RemoveWithValue,

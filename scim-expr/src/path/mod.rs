@@ -2,10 +2,12 @@
 
 use std::fmt;
 
+use crate::error::ErrorKind;
 use crate::error::{Domain, Error};
 use crate::filter::eval::Compiled;
 use crate::filter::parser::FilterParser;
 use crate::filter::{AttrPath, Expr};
+use crate::quirks::{Fired, Quirk};
 use crate::Options;
 
 /// A parsed PATCH path: immutable, `Send + Sync`.
@@ -23,6 +25,8 @@ use crate::Options;
 #[derive(Clone)]
 pub struct Path {
     pub(crate) kind: PathKind,
+    /// The tolerances that took effect while parsing.
+    pub(crate) fired: Fired,
 }
 
 #[derive(Clone)]
@@ -41,14 +45,41 @@ impl Path {
 
     /// Parses `text` with these options.
     pub fn parse_with(text: &str, options: &Options) -> Result<Path, Error> {
+        let mut fired = Fired::default();
         if let Some(schema) = options.schemas.schema(text) {
             if !options.schemas.is_core_schema(&schema.id) {
-                return Ok(Path { kind: PathKind::Schema(text.to_string()) });
+                return Ok(Path { kind: PathKind::Schema(text.to_string()), fired });
             }
         }
+        // Entra's retired customappsso job wrote `urn:…:enterprise:2.0:User.department` (E2c). Split at the last
+        // `:`, that would name a sub-attribute `department` of an attribute `User`, so it is recognised here.
+        let legacy = options.schemas.iter().filter(|s| !options.schemas.is_core_schema(&s.id)).find_map(|s| {
+            let head = text.get(..s.id.len())?;
+            (head.eq_ignore_ascii_case(&s.id) && text.as_bytes().get(s.id.len()) == Some(&b'.')).then_some(s.id.len())
+        });
+        let rewritten;
+        let text = match legacy {
+            Some(at) if options.quirks.legacy_extension_dot => {
+                fired.add(Quirk::legacy_extension_dot);
+                rewritten = format!("{}:{}", &text[..at], &text[at + 1..]);
+                rewritten.as_str()
+            }
+            Some(at) => {
+                return Err(Error::at(
+                    Domain::Path,
+                    ErrorKind::InvalidAttrPath,
+                    at,
+                    format!("byte {at}: an extension attribute follows its schema URN after ':', not '.'"),
+                ))
+            }
+            None => text,
+        };
         let parsed = FilterParser::new(text, options, Domain::Path).parse_path(options.limits.max_filter_length)?;
+        if let Some(f) = &parsed.filter {
+            fired = fired.union(f.fired);
+        }
         let filter = parsed.filter.map(|f| Box::new((f.expr, f.compiled, f.per_kind)));
-        Ok(Path { kind: PathKind::Attr { attr: parsed.attr, filter, filter_sub_attr: parsed.filter_sub_attr } })
+        Ok(Path { kind: PathKind::Attr { attr: parsed.attr, filter, filter_sub_attr: parsed.filter_sub_attr }, fired })
     }
 
     /// The schema URN the path is qualified with, or the extension URN of a whole-extension path.

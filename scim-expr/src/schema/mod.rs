@@ -246,6 +246,32 @@ impl Schemas {
         self.schema(&rt.schema)?.attribute(name)
     }
 
+    /// For an unqualified `name` that the core schema of resource type `kind` (or, for `None`, of every resource
+    /// type) lacks: the one extension of that resource type (or of any) that defines it. `None` when no or several
+    /// extensions do.
+    pub(crate) fn unique_extension_of(&self, kind: Option<usize>, name: &str) -> Option<&str> {
+        if find(&self.common, name).is_some() {
+            return None;
+        }
+        let types: Vec<&ResourceType> = match kind {
+            Some(k) => self.resource_types.get(k).into_iter().collect(),
+            None => self.resource_types.iter().collect(),
+        };
+        if types.iter().any(|rt| self.schema(&rt.schema).is_some_and(|s| s.attribute(name).is_some())) {
+            return None;
+        }
+        let mut found: Option<&str> = None;
+        for urn in types.iter().flat_map(|rt| rt.extensions.iter()) {
+            if let Some(schema) = self.schema(urn).filter(|s| s.attribute(name).is_some()) {
+                match found {
+                    Some(f) if !f.eq_ignore_ascii_case(&schema.id) => return None,
+                    _ => found = Some(&schema.id),
+                }
+            }
+        }
+        found
+    }
+
     /// The attribute `name` of the schema `urn`; a core schema also has the common attributes.
     pub(crate) fn qualified(&self, urn: &str, name: &str) -> Option<&Attribute> {
         let schema = self.schema(urn)?;
