@@ -7,7 +7,7 @@ bin=${SCIM_EXPR:-../target/release/scim-expr}
 
 run() {
   printf '\n$ scim-expr %s\n' "$(printf "'%s' " "$@")" >&2
-  "$bin" "$@" 2>&1
+  "$bin" "$@"
 }
 
 echo "== Entra ID and Okta look a user up before creating it (userName is caseExact=false) =="
@@ -50,3 +50,16 @@ if run patch patch/bjensen.json patch/readonly-id.json; then
   echo "expected a failure" >&2
   exit 1
 fi
+
+echo
+echo "== Identity-provider quirks: what Entra ID really sends, accepted in entra mode =="
+run patch --quirks entra --show-quirks patch/bjensen.json patch/entra-quirks.json | grep -E '"(active|givenName|employeeNumber)"|"value": "2819c223-7f76-453a-919d-413861900003"|babs@travel'
+echo "== ... and refused in strict mode with the RFC error (\"False\" is no boolean) =="
+if run patch patch/bjensen.json patch/entra-quirks.json > /dev/null; then
+  echo "expected a failure" >&2
+  exit 1
+fi
+echo "== Entra's member removal by value list removes exactly that member, never all =="
+run patch --quirks entra --show-quirks patch/engineering.json patch/entra-remove-members.json | grep -c '"value"'
+echo "== Entra's email lookup: one work email with that value =="
+run filter --quirks entra --show-quirks --count 'emails[type eq "work"].value eq "bjensen@example.com"' users.json

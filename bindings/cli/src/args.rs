@@ -81,3 +81,29 @@ impl Args {
         Ok(options)
     }
 }
+
+/// `PRESET[,+name][,-name]…`: a preset and single tolerances switched on or off.
+fn quirks(spec: &str) -> Result<Quirks, Failure> {
+    let mut parts = spec.split(',');
+    let preset = parts.next().unwrap_or_default();
+    let mut quirks = Quirks::preset(preset).ok_or_else(|| {
+        Failure::Usage(format!("unknown quirks preset {preset:?}; use strict, entra, okta or lenient"))
+    })?;
+    for part in parts {
+        let (name, on) = match part.strip_prefix('-') {
+            Some(name) => (name, false),
+            None => (part.strip_prefix('+').unwrap_or(part), true),
+        };
+        quirks.set(name, on).map_err(|e| Failure::Usage(e.to_string()))?;
+    }
+    Ok(quirks)
+}
+
+/// Names joined for a message, or "none".
+pub(crate) fn list(names: &[&str]) -> String {
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}

@@ -9,7 +9,7 @@ use crate::args::Args;
 use crate::{input, Failure};
 
 pub(crate) fn run(argv: &[OsString]) -> Result<(), Failure> {
-    let args = Args::parse(argv, &["--explain", "--count"])?;
+    let args = Args::parse(argv, &["--explain", "--count", "--show-quirks"])?;
     let options = args.options()?;
     let (text, file) = match args.positional.as_slice() {
         [text] => (text, "-".to_string()),
@@ -19,6 +19,9 @@ pub(crate) fn run(argv: &[OsString]) -> Result<(), Failure> {
     let bytes = os_bytes(text);
     let filter = Filter::parse_bytes_with(&bytes, &options)
         .map_err(|e| Failure::Scim(e.render(&String::from_utf8_lossy(&bytes))))?;
+    if args.has("--show-quirks") {
+        eprintln!("quirks fired: {}", crate::args::list(&filter.quirks_fired()));
+    }
     let mut out = std::io::stdout().lock();
     let written = if args.has("--explain") {
         writeln!(out, "{filter}")

@@ -21,7 +21,10 @@ usage:
 options:
   --explain               print the canonical form of the filter instead of evaluating it
   --count                 print the number of matching documents instead of the documents
-  --quirks PRESET         strict (default)
+  --quirks PRESET[,+NAME][,-NAME]
+                          identity-provider tolerances: strict (default), entra, okta or lenient, with single
+                          tolerances switched on (+) or off (-), e.g. entra,-remove_value_list
+  --show-quirks           print the tolerances that took effect on standard error
   --resource-type NAME    resource type of documents without \"schemas\" (User, Group, or a custom one)
   --schemas FILE          RFC 7643 Schema/ResourceType resources to add to the built-in ones";
 

@@ -9,7 +9,7 @@ use crate::args::Args;
 use crate::{input, Failure};
 
 pub(crate) fn run(argv: &[OsString]) -> Result<(), Failure> {
-    let args = Args::parse(argv, &[])?;
+    let args = Args::parse(argv, &["--show-quirks"])?;
     let options = args.options()?;
     let [resource, request] = args.positional.as_slice() else {
         return Err(Failure::Usage("patch takes a RESOURCE file and a REQUEST file".into()));
@@ -24,6 +24,9 @@ pub(crate) fn run(argv: &[OsString]) -> Result<(), Failure> {
             writeln!(out, "{text}").map_err(|e| Failure::Usage(format!("cannot write: {e}")))?;
             if !outcome.changed() {
                 eprintln!("scim-expr: the request changed nothing");
+            }
+            if args.has("--show-quirks") {
+                eprintln!("quirks fired: {}", crate::args::list(&outcome.quirks_fired()));
             }
             Ok(())
         }
