@@ -65,10 +65,8 @@ impl Args {
     /// The library options the flags describe.
     pub fn options(&self) -> Result<Options, Failure> {
         let mut options = Options::new();
-        if let Some(name) = &self.quirks {
-            let quirks =
-                Quirks::preset(name).ok_or_else(|| Failure::Usage(format!("unknown quirks preset {name:?}")))?;
-            options = options.with_quirks(quirks);
+        if let Some(spec) = &self.quirks {
+            options = options.with_quirks(quirks(spec)?);
         }
         if let Some(path) = &self.schemas {
             let json = input::read_json(path)?;

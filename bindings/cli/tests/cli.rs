@@ -148,3 +148,26 @@ fn a_patch_that_changes_nothing_says_so() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("changed nothing"));
 }
+
+#[test]
+fn quirk_presets_and_single_tolerances() {
+    let out = run(
+        &["patch", "--quirks", "entra", "--show-quirks", "patch/engineering.json", "patch/entra-remove-members.json"],
+        None,
+    );
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("quirks fired: remove_value_list"));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["members"].as_array().unwrap().len(), 2);
+    let off = run(
+        &["patch", "--quirks", "entra,-remove_value_list", "patch/engineering.json", "patch/entra-remove-members.json"],
+        None,
+    );
+    assert_eq!(off.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&off.stderr).contains("patch.remove_with_value"));
+    let unknown = run(
+        &["patch", "--quirks", "strict,+nonsense", "patch/engineering.json", "patch/entra-remove-members.json"],
+        None,
+    );
+    assert_eq!(unknown.status.code(), Some(2));
+}
