@@ -263,6 +263,19 @@ impl Domain {
     }
 }
 
+/// How a message names the JSON type of a value: "a string", "an object", "null".
+pub(crate) fn json_type(v: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// A byte range in the text an error is about.
 pub type Span = Range<usize>;
 

@@ -64,19 +64,25 @@ impl<'a, 's> FilterParser<'a, 's> {
         }
     }
 
-    /// A whole filter: `FILTER` and nothing after it.
-    pub fn parse(mut self, max_length: usize) -> Result<Parsed, Error> {
-        let src = self.c.src;
+    /// Refuses input over the length limit, and input with nothing but whitespace.
+    fn check_input(&self, max_length: usize) -> Result<(), Error> {
+        let (src, what) = (self.c.src, if self.c.domain == Domain::Path { "path" } else { "filter" });
         if src.len() > max_length {
             return Err(self.c.error(
                 ErrorKind::TooLong,
                 max_length,
-                format!("the filter is {} bytes long; the limit is {max_length}", src.len()),
+                format!("the {what} is {} bytes long; the limit is {max_length}", src.len()),
             ));
         }
         if src.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
-            return Err(self.c.error(ErrorKind::Empty, 0, "the filter is empty".into()));
+            return Err(self.c.error(ErrorKind::Empty, 0, format!("the {what} is empty")));
         }
+        Ok(())
+    }
+
+    /// A whole filter: `FILTER` and nothing after it.
+    pub fn parse(mut self, max_length: usize) -> Result<Parsed, Error> {
+        self.check_input(max_length)?;
         let (expr, compiled) = self.parse_filter(&Scope::Root)?;
         self.c.skip_ws();
         if !self.c.at_end() {
@@ -88,17 +94,8 @@ impl<'a, 's> FilterParser<'a, 's> {
     /// `PATH = attrPath / valuePath [subAttr]` (RFC 7644 Figure 7). The bare schema URN form is recognised by
     /// the caller, which knows the schemas.
     pub fn parse_path(mut self, max_length: usize) -> Result<ParsedPath, Error> {
+        self.check_input(max_length)?;
         let src = self.c.src;
-        if src.len() > max_length {
-            return Err(self.c.error(
-                ErrorKind::TooLong,
-                max_length,
-                format!("the path is {} bytes long; the limit is {max_length}", src.len()),
-            ));
-        }
-        if src.is_empty() {
-            return Err(self.c.error(ErrorKind::Empty, 0, "the path is empty".into()));
-        }
         let path_at = self.c.pos;
         let attr = self.c.parse_attr_path()?;
         let mut filter = None;

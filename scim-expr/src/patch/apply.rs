@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::tx::{at, Loc, Step, Tx};
 use super::{Op, Operation, Outcome};
 use crate::compare;
-use crate::error::{Error, ErrorKind};
+use crate::error::{json_type, Error, ErrorKind};
 use crate::filter::eval;
 use crate::filter::{CompValue, CompareOp, Expr};
 use crate::path::PathKind;
@@ -78,17 +78,6 @@ fn child(loc: &[Step], step: Step) -> Loc {
     let mut l = loc.to_vec();
     l.push(step);
     l
-}
-
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// Unassigned in the sense of RFC 7643 §2.5: absent, null or an empty array.

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::{AttrType, Attribute, Mutability, ResourceType, Returned, Schema, Schemas, Uniqueness};
-use crate::error::{Domain, Error, ErrorKind};
+use crate::error::{json_type, Domain, Error, ErrorKind};
 
 const RESOURCE_TYPE_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
 
@@ -34,17 +34,6 @@ fn is_resource_type(obj: &Map<String, Value>) -> bool {
     let listed = matches!(obj.get("schemas"), Some(Value::Array(s))
         if s.iter().any(|v| v.as_str().is_some_and(|u| u.eq_ignore_ascii_case(RESOURCE_TYPE_URN))));
     listed || (obj.contains_key("schema") && !obj.contains_key("attributes"))
-}
-
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 fn text<'a>(obj: &'a Map<String, Value>, key: &str, what: &str) -> Result<Option<&'a str>, Error> {
