@@ -116,6 +116,17 @@ fn check_type(def: Option<&Attribute>, v: &Value, name: &str) -> Result<(), Erro
             true
         }
         (AttrType::Complex, Value::Object(members)) => {
+            if d.multi_valued
+                && !d.sub_attributes.is_empty()
+                && !members.is_empty()
+                && !members.keys().any(|k| d.sub_attribute(k).is_some())
+            {
+                let keys: Vec<&str> = members.keys().map(String::as_str).take(3).collect();
+                return Err(invalid_value(format!(
+                    "a value of \"{name}\" names none of its sub-attributes (it has {}); is it wrapped twice?",
+                    keys.iter().map(|k| format!("\"{}\"", crate::grammar::shorten(k))).collect::<Vec<_>>().join(", ")
+                )));
+            }
             for (k, sv) in members {
                 if let Some(sd) = d.sub_attribute(k) {
                     let sub_name = format!("{name}.{}", sd.name);
@@ -763,6 +774,12 @@ impl<'a> Applier<'a> {
         for (name, v) in terms {
             let key = a.def.and_then(|d| d.sub_attribute(name)).map_or(name, |d| d.name.as_str());
             element.insert(key.to_string(), v);
+        }
+        if let Some(Value::Object(fixed)) =
+            a.def.filter(|_| self.quirks.boolean_strings).and_then(|d| booleans(d, &Value::Object(element.clone())))
+        {
+            self.fired.add(Quirk::boolean_strings);
+            element = fixed;
         }
         let value = self.coerce(a.def.and_then(|d| sub.and_then(|s| d.sub_attribute(s))), value, Op::Add).0;
         match (sub, value.as_ref()) {
