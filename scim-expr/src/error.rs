@@ -167,6 +167,17 @@ pub enum ErrorKind {
     NotMultiValued,
     /// More than one value with `"primary": true`.
     MultiplePrimary,
+    /// A PATCH request with more operations than the configured limit.
+    TooManyOperations,
+    /// An operation whose value holds more array elements than the configured limit.
+    TooManyValues,
+    /// A host object that contains itself (bindings).
+    Cyclic,
+    /// A host value with no JSON equivalent: a function, a symbol, `undefined`, NaN or an infinity, a key that
+    /// is not a string, a string that is not valid Unicode (bindings).
+    NotJson,
+    /// JSON text that does not parse (bindings' JSON-text methods).
+    InvalidJson,
 }
 
 impl ErrorKind {
@@ -212,6 +223,11 @@ impl ErrorKind {
             ErrorKind::Required => "required",
             ErrorKind::NotMultiValued => "not_multi_valued",
             ErrorKind::MultiplePrimary => "multiple_primary",
+            ErrorKind::TooManyOperations => "too_many_operations",
+            ErrorKind::TooManyValues => "too_many_values",
+            ErrorKind::Cyclic => "cyclic",
+            ErrorKind::NotJson => "not_json",
+            ErrorKind::InvalidJson => "invalid_json",
         }
     }
 }
@@ -228,6 +244,9 @@ pub enum Domain {
     Schema,
     /// A PATCH request or its application: the scimType depends on the kind (RFC 7644 §3.5.2, §3.12).
     Patch,
+    /// A document, PATCH request or value handed over by a binding that cannot be read as JSON (too deep, cyclic,
+    /// NaN, a function): scimType `invalidValue`, or `invalidSyntax` for a request body that is not JSON text.
+    Document,
 }
 
 impl Domain {
@@ -237,6 +256,7 @@ impl Domain {
             Domain::Path => "path",
             Domain::Schema => "schema",
             Domain::Patch => "patch",
+            Domain::Document => "document",
         }
     }
 
@@ -245,6 +265,10 @@ impl Domain {
             Domain::Filter => ScimType::InvalidFilter,
             Domain::Path => ScimType::InvalidPath,
             Domain::Schema => ScimType::InvalidValue,
+            Domain::Document => match kind {
+                ErrorKind::InvalidUtf8 | ErrorKind::InvalidJson => ScimType::InvalidSyntax,
+                _ => ScimType::InvalidValue,
+            },
             Domain::Patch => match kind {
                 // RFC 7644 defines no scimType for a malformed PatchOp envelope; invalidSyntax is the one Table 9
                 // gives for a request body that does not follow its schema (rfc-digest §5 A14).
@@ -257,6 +281,7 @@ impl Domain {
                 ErrorKind::InvalidPath | ErrorKind::NotMultiValued => ScimType::InvalidPath,
                 ErrorKind::NoPath | ErrorKind::NoTarget => ScimType::NoTarget,
                 ErrorKind::ReadOnly | ErrorKind::Immutable | ErrorKind::Required => ScimType::Mutability,
+                ErrorKind::TooManyOperations | ErrorKind::TooManyValues => ScimType::TooMany,
                 _ => ScimType::InvalidValue,
             },
         }
@@ -316,6 +341,26 @@ impl Error {
 
     pub(crate) fn patch(kind: ErrorKind, message: String) -> Error {
         Error::new(Domain::Patch, kind, None, message)
+    }
+
+    /// An error about a document or value that cannot be read as JSON, for bindings converting host objects or
+    /// JSON text: `document.too_deep`, `document.cyclic`, `document.not_json`, `document.invalid_utf8`,
+    /// `document.invalid_json` (JSON text that does not parse).
+    ///
+    /// ```
+    /// use scim_expr::{Error, ErrorKind};
+    /// let e = Error::document(ErrorKind::Cyclic, "the document contains itself at emails[0]");
+    /// assert_eq!((e.code(), e.scim_type().as_str()), ("document.cyclic", "invalidValue"));
+    /// ```
+    pub fn document(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error::new(Domain::Document, kind, None, message.into())
+    }
+
+    /// The same error with its position set to byte `at` of the input (for bindings reporting where JSON text
+    /// failed to parse).
+    pub fn with_position(mut self, at: usize) -> Error {
+        self.0.span = Some(at..at);
+        self
     }
 
     /// The same error, for operation `index` of a PATCH request.

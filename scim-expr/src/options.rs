@@ -4,20 +4,71 @@ use std::sync::Arc;
 
 use crate::{Quirks, Schemas};
 
-/// Bounds on input size. Exceeding one is an error with its own code (`filter.too_long`, `filter.too_deep`),
-/// never a stack overflow or an unbounded allocation.
+/// Bounds on input size. Exceeding one is an error with its own code (`filter.too_long`, `filter.too_deep`,
+/// `path.too_long`, `patch.too_many_operations`, `patch.too_many_values`, `document.too_deep`), never a stack
+/// overflow or an unbounded allocation.
+///
+/// | limit | default | error |
+/// |---|---|---|
+/// | [`max_filter_length`](Limits::max_filter_length) | 262,144 bytes | `filter.too_long` (invalidFilter) |
+/// | [`max_depth`](Limits::max_depth) | 64 levels of `(`, `not (`, `[` | `filter.too_deep`, `path.too_deep` |
+/// | [`max_path_length`](Limits::max_path_length) | 8,192 bytes | `path.too_long` (invalidPath) |
+/// | [`max_operations`](Limits::max_operations) | 10,000 | `patch.too_many_operations` (tooMany) |
+/// | [`max_values`](Limits::max_values) | 100,000 | `patch.too_many_values` (tooMany) |
+/// | [`max_document_depth`](Limits::max_document_depth) | 128 | `document.too_deep` (invalidValue) |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Limits {
     /// The longest filter accepted, in bytes. Default 262,144.
     pub max_filter_length: usize,
-    /// The deepest nesting of `(`, `not (` and `[` accepted. Default 64.
+    /// The deepest nesting of `(`, `not (` and `[` accepted in a filter or path. Default 64.
     pub max_depth: usize,
+    /// The longest PATCH path accepted, in bytes. Default 8,192.
+    pub max_path_length: usize,
+    /// The most operations a PATCH request may hold. Default 10,000.
+    pub max_operations: usize,
+    /// The most values one operation may carry in an array (`"value": [...]`, or an array inside a pathless
+    /// value object), such as members added or removed at once. Default 100,000, the largest group supported.
+    pub max_values: usize,
+    /// The deepest nesting of arrays and objects in a PATCH value, and in documents the bindings convert from
+    /// host objects or JSON text. Default 128, as serde_json's parser.
+    pub max_document_depth: usize,
 }
 
 impl Limits {
     /// The defaults: generous for every real request, small enough to bound time and stack.
     pub const fn new() -> Limits {
-        Limits { max_filter_length: 256 * 1024, max_depth: 64 }
+        Limits {
+            max_filter_length: 256 * 1024,
+            max_depth: 64,
+            max_path_length: 8 * 1024,
+            max_operations: 10_000,
+            max_values: 100_000,
+            max_document_depth: 128,
+        }
+    }
+
+    /// Sets [`Limits::max_path_length`].
+    pub const fn with_max_path_length(mut self, bytes: usize) -> Limits {
+        self.max_path_length = bytes;
+        self
+    }
+
+    /// Sets [`Limits::max_operations`].
+    pub const fn with_max_operations(mut self, operations: usize) -> Limits {
+        self.max_operations = operations;
+        self
+    }
+
+    /// Sets [`Limits::max_values`].
+    pub const fn with_max_values(mut self, values: usize) -> Limits {
+        self.max_values = values;
+        self
+    }
+
+    /// Sets [`Limits::max_document_depth`].
+    pub const fn with_max_document_depth(mut self, depth: usize) -> Limits {
+        self.max_document_depth = depth;
+        self
     }
 
     /// Sets [`Limits::max_filter_length`].

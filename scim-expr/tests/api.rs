@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use scim_expr::{Error, ErrorKind, Filter, Limits, Node, Num, Options, Schemas, ScimType, View};
+use scim_expr::{Error, ErrorKind, Filter, Limits, Node, Num, Options, Patch, Schemas, ScimType, View};
 use serde_json::{json, Value};
 
 #[test]
@@ -215,4 +215,20 @@ fn filter_selects_from_a_list() {
     let users = vec![json!({"userName": "a", "active": true}), json!({"userName": "b", "active": false})];
     let f = Filter::parse("active eq true").unwrap();
     assert_eq!(f.filter(&users), vec![&users[0]]);
+}
+
+#[test]
+fn a_value_nested_far_past_the_limit_is_refused_without_recursion() {
+    // 1,000 levels: far past the limit of 128, and still shallow enough for serde_json's own recursive drop to
+    // run on a test thread's stack.
+    let mut value = json!("leaf");
+    for _ in 0..1_000 {
+        value = json!([value]);
+    }
+    let request = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "add", "path": "nested", "value": value}]
+    });
+    let Err(err) = Patch::parse(&request) else { panic!("a value 1,000 deep was accepted") };
+    assert_eq!((err.code(), err.scim_type().as_str(), err.operation()), ("document.too_deep", "invalidValue", Some(0)));
 }

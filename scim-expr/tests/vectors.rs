@@ -41,6 +41,18 @@ fn options(group: &Value) -> Result<Options, String> {
         if let Some(n) = limits["max_depth"].as_u64() {
             l = l.with_max_depth(n as usize);
         }
+        if let Some(n) = limits["max_path_length"].as_u64() {
+            l = l.with_max_path_length(n as usize);
+        }
+        if let Some(n) = limits["max_operations"].as_u64() {
+            l = l.with_max_operations(n as usize);
+        }
+        if let Some(n) = limits["max_values"].as_u64() {
+            l = l.with_max_values(n as usize);
+        }
+        if let Some(n) = limits["max_document_depth"].as_u64() {
+            l = l.with_max_document_depth(n as usize);
+        }
         options = options.with_limits(l);
     }
     if let Some(rt) = group["resource"].as_str() {

@@ -57,6 +57,16 @@ pub(super) fn parse(request: &Value, options: &Options) -> Result<(Vec<Operation
         Some(_) => return Err(Error::patch(ErrorKind::MissingOperations, "\"Operations\" must be an array".into())),
         None => return Err(Error::patch(ErrorKind::MissingOperations, "the request has no \"Operations\"".into())),
     };
+    if operations.len() > options.limits.max_operations {
+        return Err(Error::patch(
+            ErrorKind::TooManyOperations,
+            format!(
+                "the request has {} operations; the limit is {} (Limits::max_operations)",
+                operations.len(),
+                options.limits.max_operations
+            ),
+        ));
+    }
     let operations = operations
         .iter()
         .enumerate()
@@ -94,7 +104,11 @@ fn operation(json: &Value, options: &Options, fired: &mut Fired) -> Result<Opera
         }
         Some(_) => return Err(Error::patch(ErrorKind::InvalidPath, "\"path\" must be a string".into())),
     };
-    let value = member(obj, "value").cloned();
+    let value = member(obj, "value");
+    if let Some(v) = value {
+        check_value_size(v, options)?;
+    }
+    let value = value.cloned();
     match (op, &path, &value) {
         (Op::Remove, None, _) => {
             Err(Error::patch(ErrorKind::NoPath, "remove needs a \"path\" naming what to remove".into()))
@@ -116,4 +130,49 @@ fn operation(json: &Value, options: &Options, fired: &mut Fired) -> Result<Opera
         (Op::Remove, ..) => Ok(Operation { op, path, value: None }),
         _ => Ok(Operation { op, path, value }),
     }
+}
+
+/// Bounds an operation's value: no array in it (at its top or one level into a pathless object) longer than
+/// `max_values`, no nesting deeper than `max_document_depth`. The depth walk uses its own stack, so a value nested
+/// 100,000 deep (built in Rust, where serde_json's parser limit does not apply) is refused, not overflowed.
+fn check_value_size(value: &Value, options: &Options) -> Result<(), Error> {
+    let limits = options.limits;
+    let too_many = |n: usize| {
+        Error::patch(
+            ErrorKind::TooManyValues,
+            format!(
+                "the value holds an array of {n} elements; the limit is {} (Limits::max_values)",
+                limits.max_values
+            ),
+        )
+    };
+    match value {
+        Value::Array(items) if items.len() > limits.max_values => return Err(too_many(items.len())),
+        Value::Object(members) => {
+            if let Some(n) = members.values().filter_map(Value::as_array).map(Vec::len).find(|&n| n > limits.max_values)
+            {
+                return Err(too_many(n));
+            }
+        }
+        _ => {}
+    }
+    let mut stack: Vec<(&Value, usize)> = vec![(value, 1)];
+    while let Some((v, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match v {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(members) => Box::new(members.values()),
+            _ => continue,
+        };
+        if depth > limits.max_document_depth {
+            return Err(Error::document(
+                ErrorKind::TooDeep,
+                format!(
+                    "the value nests arrays and objects deeper than {} levels (Limits::max_document_depth)",
+                    limits.max_document_depth
+                ),
+            ));
+        }
+        stack.extend(children.filter(|c| c.is_array() || c.is_object()).map(|c| (c, depth + 1)));
+    }
+    Ok(())
 }

@@ -74,7 +74,7 @@ impl Path {
             }
             None => text,
         };
-        let parsed = FilterParser::new(text, options, Domain::Path).parse_path(options.limits.max_filter_length)?;
+        let parsed = FilterParser::new(text, options, Domain::Path).parse_path(options.limits.max_path_length)?;
         if let Some(f) = &parsed.filter {
             fired = fired.union(f.fired);
         }
