@@ -11,7 +11,7 @@ use crate::{Quirks, Schemas};
 /// | limit | default | error |
 /// |---|---|---|
 /// | [`max_filter_length`](Limits::max_filter_length) | 262,144 bytes | `filter.too_long` (invalidFilter) |
-/// | [`max_depth`](Limits::max_depth) | 64 levels of `(`, `not (`, `[` | `filter.too_deep`, `path.too_deep` |
+/// | [`max_depth`](Limits::max_depth) | 64 levels of `(`, `not (`, `[` (at most 128) | `filter.too_deep`, `path.too_deep` |
 /// | [`max_path_length`](Limits::max_path_length) | 8,192 bytes | `path.too_long` (invalidPath) |
 /// | [`max_operations`](Limits::max_operations) | 10,000 | `patch.too_many_operations` (tooMany) |
 /// | [`max_values`](Limits::max_values) | 100,000 | `patch.too_many_values` (tooMany) |
@@ -20,7 +20,8 @@ use crate::{Quirks, Schemas};
 pub struct Limits {
     /// The longest filter accepted, in bytes. Default 262,144.
     pub max_filter_length: usize,
-    /// The deepest nesting of `(`, `not (` and `[` accepted in a filter or path. Default 64.
+    /// The deepest nesting of `(`, `not (` and `[` accepted in a filter or path. Default 64; a larger value than
+    /// [`Limits::MAX_DEPTH_CEILING`] (128) acts as 128, so that no setting lets nesting exhaust the stack.
     pub max_depth: usize,
     /// The longest PATCH path accepted, in bytes. Default 8,192.
     pub max_path_length: usize,
@@ -77,7 +78,11 @@ impl Limits {
         self
     }
 
-    /// Sets [`Limits::max_depth`].
+    /// The largest [`Limits::max_depth`] that takes effect: parsing, printing and evaluating a filter recurse once
+    /// per level, and 128 levels fit the 2 MB stack of a spawned thread even in a debug build.
+    pub const MAX_DEPTH_CEILING: usize = 128;
+
+    /// Sets [`Limits::max_depth`], at most [`Limits::MAX_DEPTH_CEILING`].
     pub const fn with_max_depth(mut self, depth: usize) -> Limits {
         self.max_depth = depth;
         self

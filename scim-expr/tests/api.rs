@@ -232,3 +232,47 @@ fn a_value_nested_far_past_the_limit_is_refused_without_recursion() {
     let Err(err) = Patch::parse(&request) else { panic!("a value 1,000 deep was accepted") };
     assert_eq!((err.code(), err.scim_type().as_str(), err.operation()), ("document.too_deep", "invalidValue", Some(0)));
 }
+
+#[test]
+fn the_deepest_nesting_any_setting_allows_fits_a_small_thread_stack() {
+    // `usize::MAX` acts as the ceiling, 128: every kind of nesting at 128 levels parses, prints, re-parses and
+    // evaluates on a thread with the 2 MB stack Rust gives spawned threads, in this debug build.
+    let roomy = Options::new().with_limits(Limits::new().with_max_depth(usize::MAX));
+    let n = Limits::MAX_DEPTH_CEILING;
+    let cases = [
+        format!("{}a pr{}", "(".repeat(n), ")".repeat(n)),
+        format!("{}a pr{}", "not (".repeat(n), ")".repeat(n)),
+        format!("e[{}a pr{}]", "not (".repeat(n - 1), ")".repeat(n - 1)),
+        format!("{}a pr{}", "(b pr and not (".repeat(n / 2), "))".repeat(n / 2)),
+    ];
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            for text in &cases {
+                let f = Filter::parse_with(text, &roomy).unwrap();
+                let again = Filter::parse_with(&f.to_string(), &roomy).unwrap();
+                assert_eq!(f, again);
+                f.matches(&json!({"a": 1, "b": 2, "e": [{"a": 1}]}));
+                let deeper = format!("({text})");
+                let err = Filter::parse_with(&deeper, &roomy).unwrap_err();
+                assert_eq!(err.code(), "filter.too_deep");
+            }
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+#[test]
+fn integers_past_2_53_compare_exactly_up_to_64_bits() {
+    let doc: Value = serde_json::from_str(r#"{"u": 9007199254740993, "i": -9223372036854775808}"#).unwrap();
+    let hit = |text: &str| Filter::parse(text).unwrap().matches(&doc);
+    // 2^53 + 1 is not a double: it compares as the integer it is.
+    assert!(hit("u eq 9007199254740993"));
+    assert!(!hit("u eq 9007199254740992"));
+    assert!(hit("u gt 9007199254740992"));
+    assert!(hit("i eq -9223372036854775808") && hit("i lt -9223372036854775807"));
+    // Past 64 bits a literal is a double (serde_json without arbitrary_precision); out of range is an error.
+    assert!(hit("u lt 18446744073709551617"));
+    assert_eq!(Filter::parse("u eq 1e400").unwrap_err().code(), "filter.invalid_number");
+}

@@ -56,7 +56,7 @@ impl<'a, 's> FilterParser<'a, 's> {
         FilterParser {
             c: Cursor::new(src, domain),
             schemas: &options.schemas,
-            max_depth: options.limits.max_depth,
+            max_depth: options.limits.max_depth.min(crate::Limits::MAX_DEPTH_CEILING),
             depth: 0,
             per_kind: false,
             quirks: options.quirks,
