@@ -264,3 +264,30 @@ fn re_adding_a_member_with_other_sub_attributes_changes_nothing() {
     patch.apply(&mut user).unwrap();
     assert_eq!(user["emails"].as_array().unwrap().len(), 2);
 }
+
+/// Entra removes members by listing them (`remove_value_list`, idp-quirks E11): taking 50,000 listed members out
+/// of 100,000 in one operation removes exactly those, ignores a listed non-member, and is refused in strict mode.
+#[test]
+fn entra_removes_a_long_member_list_from_100000_members() {
+    use scim_expr::{Options, Quirks};
+    let n = 100_000;
+    let mut group = big_group(n);
+    let listed: Vec<Value> = (0..n)
+        .step_by(2)
+        .map(|i| json!({"value": format!("user-{i:06}"), "$ref": null}))
+        .chain([json!({"value": "not-a-member"})])
+        .collect();
+    let body = request(vec![json!({"op": "Remove", "path": "members", "value": listed})]);
+    let entra = Options::new().with_quirks(Quirks::entra());
+    let outcome = Patch::parse_with(&body, &entra).unwrap().apply(&mut group).unwrap();
+    assert!(outcome.changed());
+    assert_eq!(outcome.quirks_fired(), vec!["remove_value_list"]);
+    let members = group["members"].as_array().unwrap();
+    assert_eq!(members.len(), n / 2);
+    assert!(members.iter().enumerate().all(|(k, m)| m["value"] == format!("user-{:06}", 2 * k + 1)));
+
+    let before = group.to_string();
+    let err = Patch::parse(&body).and_then(|p| p.apply(&mut group)).unwrap_err();
+    assert_eq!((err.code(), err.operation()), ("patch.remove_with_value", Some(0)));
+    assert_eq!(group.to_string(), before);
+}

@@ -221,16 +221,20 @@ impl<'a> Applier<'a> {
             single => vec![single],
         };
         let loc = a.loc();
+        let same = |l: &Value, item: &Value| match (identity(l), identity(item)) {
+            (Some((value, _)), Some((existing, _))) => value == existing,
+            _ => *l == *item,
+        };
+        // The listed values hashed by what `same` compares first, so that removing k of n values costs O(n + k).
+        let mut index: std::collections::HashMap<u64, Vec<&Value>> = std::collections::HashMap::new();
+        for l in &listed {
+            index.entry(identity_hash(l)).or_default().push(l);
+        }
         let indices: Vec<usize> = match at(self.doc, &loc) {
             Some(Value::Array(items)) => items
                 .iter()
                 .enumerate()
-                .filter(|(_, item)| {
-                    listed.iter().any(|l| match (identity(l), identity(item)) {
-                        (Some((value, _)), Some((existing, _))) => value == existing,
-                        _ => *l == *item,
-                    })
-                })
+                .filter(|(_, item)| index.get(&identity_hash(item)).is_some_and(|ls| ls.iter().any(|l| same(l, item))))
                 .map(|(i, _)| i)
                 .collect(),
             _ => Vec::new(),
