@@ -476,6 +476,14 @@ impl<'a, 's> FilterParser<'a, 's> {
     }
 
     fn target(&mut self, path: &AttrPath, defs: &Defs<'s>, compared: bool) -> Target {
+        // A bare extension schema URN (`urn:…:enterprise:2.0:User pr`) names the whole extension object, the
+        // document's member keyed by that URN, as it does in a PATCH path.
+        if let (Some(urn), None) = (&path.urn, &path.sub_attr) {
+            let full = format!("{urn}:{}", path.name);
+            if self.schemas.schema(&full).is_some_and(|s| !self.schemas.is_core_schema(&s.id)) {
+                return Target { container: None, name: full.into(), sub: None, leaves: Box::new([Leaf::default()]) };
+            }
+        }
         let container = match &path.urn {
             Some(urn) if !self.schemas.is_core_schema(urn) => Some(urn.as_str().into()),
             _ => None,
