@@ -15,6 +15,9 @@ fn filters_and_errors_are_send_and_sync() {
     assert_send_sync::<Error>();
     assert_send_sync::<Options>();
     assert_send_sync::<Schemas>();
+    assert_send_sync::<Patch>();
+    assert_send_sync::<scim_expr::Path>();
+    assert_send_sync::<scim_expr::Quirks>();
 }
 
 #[test]

@@ -291,3 +291,39 @@ fn entra_removes_a_long_member_list_from_100000_members() {
     assert_eq!((err.code(), err.operation()), ("patch.remove_with_value", Some(0)));
     assert_eq!(group.to_string(), before);
 }
+
+/// A `Patch` is parsed once and applied to many documents, from several threads at once.
+#[test]
+fn one_patch_applies_to_many_documents_from_many_threads() {
+    let patch = std::sync::Arc::new(
+        Patch::parse(&request(vec![
+            json!({"op": "replace", "path": "active", "value": false}),
+            json!({"op": "add", "path": "emails", "value": {"type": "other", "value": "x@example.com"}}),
+        ]))
+        .unwrap(),
+    );
+    let handles: Vec<_> = (0..4)
+        .map(|t| {
+            let patch = std::sync::Arc::clone(&patch);
+            std::thread::spawn(move || {
+                (0..50)
+                    .map(|i| {
+                        let mut doc = user();
+                        doc["userName"] = json!(format!("user-{t}-{i}"));
+                        assert!(patch.apply(&mut doc).unwrap().changed());
+                        doc
+                    })
+                    .collect::<Vec<Value>>()
+            })
+        })
+        .collect();
+    for (t, handle) in handles.into_iter().enumerate() {
+        let docs = handle.join().unwrap();
+        assert_eq!(docs.len(), 50);
+        for (i, doc) in docs.iter().enumerate() {
+            assert_eq!(doc["userName"], format!("user-{t}-{i}"));
+            assert_eq!(doc["active"], false);
+            assert_eq!(doc["emails"].as_array().unwrap().len(), 3);
+        }
+    }
+}
