@@ -530,11 +530,15 @@ impl<'a> Applier<'a> {
 
     /// A multi-valued attribute: add appends the values not already present; replace sets them all.
     fn set_multi(&mut self, op: Op, a: &Attr<'_>, value: &Value) -> Result<(), Error> {
-        let values: Vec<&Value> = match value {
+        let given: Vec<&Value> = match value {
             Value::Array(items) => items.iter().collect(),
             Value::Null => Vec::new(),
             v => vec![v],
         };
+        // A null sub-attribute is unassigned (RFC 7643 §2.5), so it is not stored: Entra sends `"$ref": null`
+        // (idp-quirks E6b). Merges into existing values already treat a null sub-attribute as its removal.
+        let cleaned: Vec<Cow<'_, Value>> = given.into_iter().map(without_null_members).collect();
+        let values: Vec<&Value> = cleaned.iter().map(AsRef::as_ref).collect();
         for v in &values {
             if v.is_null() {
                 return Err(invalid_value(format!("\"{}\" cannot hold a null value", a.name())));
@@ -1031,6 +1035,16 @@ fn same_value(existing: &Value, adding: &Value) -> bool {
         }
         (Some(_), None) => false,
         (None, _) => existing == adding,
+    }
+}
+
+/// `v` without its members that are null, borrowed when it has none.
+fn without_null_members(v: &Value) -> Cow<'_, Value> {
+    match v {
+        Value::Object(members) if members.values().any(Value::is_null) => Cow::Owned(Value::Object(
+            members.iter().filter(|(_, m)| !m.is_null()).map(|(k, m)| (k.clone(), m.clone())).collect(),
+        )),
+        other => Cow::Borrowed(other),
     }
 }
 
