@@ -543,6 +543,14 @@ impl<'a> Applier<'a> {
             if v.is_null() {
                 return Err(invalid_value(format!("\"{}\" cannot hold a null value", a.name())));
             }
+            if let Some((first, second)) = v.as_object().and_then(case_duplicate) {
+                return Err(invalid_value(format!(
+                    "a value of \"{}\" names one sub-attribute twice, as \"{}\" and \"{}\" (names are case-insensitive)",
+                    a.name(),
+                    crate::grammar::shorten(first),
+                    crate::grammar::shorten(second)
+                )));
+            }
             check_type(a.def, v, a.name())?;
         }
         if values.iter().filter(|v| is_primary(v)).count() > 1 {
@@ -1036,6 +1044,15 @@ fn same_value(existing: &Value, adding: &Value) -> bool {
         (Some(_), None) => false,
         (None, _) => existing == adding,
     }
+}
+
+/// Two member names of `members` that differ only in ASCII case, if any.
+fn case_duplicate(members: &Map<String, Value>) -> Option<(&str, &str)> {
+    if members.len() < 2 {
+        return None;
+    }
+    let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::with_capacity(members.len());
+    members.keys().find_map(|k| seen.insert(k.to_ascii_lowercase(), k).map(|first| (first, k.as_str())))
 }
 
 /// `v` without its members that are null, borrowed when it has none.
