@@ -24,7 +24,7 @@ test-py:
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q -r bindings/python/requirements-dev.txt
 	PATH="$(VENV)/bin:$$PATH" $(VENV)/bin/python -m pip install -q --no-build-isolation ./bindings/python
-	cd bindings/python && $(VENV)/bin/python -m mypy python/scim_expr tests
+	cd bindings/python && $(VENV)/bin/python -m mypy --strict python/scim_expr tests
 	cd bindings/python && $(VENV)/bin/python -m pytest -q tests
 
 ## lint: formatting and clippy, warnings are errors

@@ -23,7 +23,8 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, Error> {
             .with_position(at)
     })?;
     serde_json::from_str(text).map_err(|e| {
-        let at = byte_offset(text, e.line(), e.column());
+        // At the end of the input serde_json names the last character read; the problem is past it.
+        let at = if e.is_eof() { text.len() } else { byte_offset(text, e.line(), e.column()) };
         let kind = if e.to_string().starts_with("recursion limit exceeded") {
             ErrorKind::TooDeep
         } else {
@@ -88,6 +89,7 @@ mod tests {
         let deep = "[".repeat(200);
         assert_eq!(parse_json(deep.as_bytes()).unwrap_err().code(), "document.too_deep");
         assert_eq!(parse_json(b"{}").unwrap(), serde_json::json!({}));
+        assert_eq!(parse_json(b"[1, 2").unwrap_err().position(), Some(5));
     }
 
     #[test]
