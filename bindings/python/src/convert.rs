@@ -263,29 +263,48 @@ fn shallow<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
     })
 }
 
-/// Converts JSON to new Python objects: `dict`, `list`, `str`, `int`, `float`, `bool`, `None`.
-pub fn to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+/// Converts JSON to new Python objects: `dict`, `list`, `str`, `int`, `float`, `bool`, `None`. Where `original`
+/// (the value the JSON was converted from) has a dict at the same place, its keys keep their order there and new
+/// keys follow; elsewhere keys come sorted, as serde_json holds them.
+pub fn to_py<'py>(py: Python<'py>, v: &Value, original: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
     let root = shallow(py, v)?;
-    let mut stack = vec![(v, root.clone())];
-    while let Some((v, obj)) = stack.pop() {
+    let mut stack = vec![(v, root.clone(), original.cloned())];
+    while let Some((v, obj, orig)) = stack.pop() {
         match v {
             Value::Array(items) => {
                 let list = obj.cast::<PyList>()?;
-                for item in items {
+                let orig = orig.as_ref().and_then(|o| o.cast::<PyList>().ok());
+                for (i, item) in items.iter().enumerate() {
                     let child = shallow(py, item)?;
                     list.append(&child)?;
                     if item.is_array() || item.is_object() {
-                        stack.push((item, child));
+                        let o = orig.filter(|o| i < o.len()).map(|o| o.get_item(i)).transpose()?;
+                        stack.push((item, child, o));
                     }
                 }
             }
             Value::Object(members) => {
                 let dict = obj.cast::<PyDict>()?;
-                for (k, item) in members {
+                let orig = orig.as_ref().and_then(|o| o.cast::<PyDict>().ok());
+                let mut order: Vec<(&String, &Value, Option<Bound<'py, PyAny>>)> = Vec::with_capacity(members.len());
+                let mut placed: HashSet<&str> = HashSet::new();
+                if let Some(o) = orig {
+                    for (key, value) in o.keys().iter().zip(o.values().iter()) {
+                        let Ok(k) = key.cast::<PyString>() else { continue };
+                        let Ok(k) = k.to_cow() else { continue };
+                        if let Some((name, item)) = members.get_key_value(k.as_ref()) {
+                            if placed.insert(name.as_str()) {
+                                order.push((name, item, Some(value)));
+                            }
+                        }
+                    }
+                }
+                order.extend(members.iter().filter(|(k, _)| !placed.contains(k.as_str())).map(|(k, v)| (k, v, None)));
+                for (k, item, o) in order {
                     let child = shallow(py, item)?;
                     dict.set_item(k, &child)?;
                     if item.is_array() || item.is_object() {
-                        stack.push((item, child));
+                        stack.push((item, child, o));
                     }
                 }
             }

@@ -102,7 +102,7 @@ impl PyPatch {
         };
         let mut doc = to_value(dict.as_any(), self.max_document_depth, What::Resource)?;
         let outcome = py.detach(|| self.inner.apply(&mut doc)).map_err(|e| patch_error(py, &e, &self.paths))?;
-        Ok((to_py(py, &doc)?, outcome))
+        Ok((to_py(py, &doc, Some(resource))?, outcome))
     }
 
     fn run_json(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<(String, Outcome)> {

@@ -219,3 +219,15 @@ def test_exports() -> None:
     for name in scim_expr.__all__:
         assert hasattr(scim_expr, name), name
     assert scim_expr.MAX_CONVERSION_DEPTH == 1000
+
+
+def test_apply_keeps_the_key_order_of_its_input() -> None:
+    user = {"schemas": USER["schemas"], "userName": "b", "id": "1", "zeta": 1,
+            "name": {"givenName": "B", "familyName": "J"}, "emails": [{"value": "a", "type": "work"}]}
+    new = Patch(request({"op": "add", "path": "title", "value": "x"},
+                        {"op": "add", "path": "displayName", "value": "B J"},
+                        {"op": "replace", "path": "name.familyName", "value": "K"},
+                        {"op": "add", "path": "emails[value eq \"a\"].display", "value": "A"})).apply(user)
+    assert list(new) == ["schemas", "userName", "id", "zeta", "name", "emails", "displayName", "title"]
+    assert list(new["name"]) == ["givenName", "familyName"] and new["name"]["familyName"] == "K"
+    assert list(new["emails"][0]) == ["value", "type", "display"]
