@@ -18,12 +18,6 @@ fn not_json(py: Python<'_>, what: String) -> PyErr {
     document_error(py, ErrorKind::NotJson, format!("{what} is not a JSON value"), None)
 }
 
-/// The message phrase for a value of a type JSON lacks: "a set", "an object of type datetime".
-pub fn type_phrase(obj: &Bound<'_, PyAny>) -> String {
-    let name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
-    format!("a value of type {name}")
-}
-
 /// The number an `int` compares as: exactly within 64 bits, else the nearest double.
 pub fn int_num(i: &Bound<'_, PyInt>) -> PyResult<Num> {
     if let Ok(v) = i.extract::<i64>() {
@@ -77,7 +71,7 @@ impl<'py> Node for PyNode<'py> {
         if let Ok(t) = o.cast::<PyTuple>() {
             return Ok(View::Array(t.len()));
         }
-        Err(not_json(o.py(), type_phrase(o)))
+        Err(not_json(o.py(), format!("a value of type {}", type_name(o))))
     }
 
     fn get(&self, name: &str) -> PyResult<Option<Self>> {
@@ -127,6 +121,7 @@ impl<'py> Node for PyNode<'py> {
     }
 }
 
+/// The Python type's name, for messages.
 pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
 }

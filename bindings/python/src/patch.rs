@@ -131,8 +131,7 @@ fn patch_error(py: Python<'_>, e: &Error, paths: &[Option<String>]) -> PyErr {
     scim_error(py, e, source, None)
 }
 
-fn outcome(py: Python<'_>, resource: Py<PyAny>, o: &Outcome) -> PyOutcome {
-    let _ = py;
+fn outcome(resource: Py<PyAny>, o: &Outcome) -> PyOutcome {
     PyOutcome { resource, changed: o.changed(), quirks_fired: o.quirks_fired() }
 }
 
@@ -185,7 +184,7 @@ impl PyPatch {
     /// Like `apply`, with whether anything changed and which tolerances fired.
     fn apply_outcome(&self, py: Python<'_>, resource: &Bound<'_, PyAny>) -> PyResult<PyOutcome> {
         let (doc, o) = self.run(py, resource)?;
-        Ok(outcome(py, doc.unbind(), &o))
+        Ok(outcome(doc.unbind(), &o))
     }
 
     /// The resource given as JSON text (`str` or `bytes`) after every operation, as JSON text.
@@ -197,7 +196,7 @@ impl PyPatch {
     fn apply_json_outcome(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<PyOutcome> {
         let (doc, o) = self.run_json(py, text)?;
         let doc = PyString::new(py, &doc).into_any().unbind();
-        Ok(outcome(py, doc, &o))
+        Ok(outcome(doc, &o))
     }
 
     /// The tolerances the request was parsed with.
