@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: demo test test-rs lint fmt build clean
+.PHONY: demo test test-rs test-py lint fmt build clean
 
 ## demo: the scim-expr command on the bundled SCIM data in examples/
 demo:
@@ -10,16 +10,28 @@ demo:
 	SCIM_EXPR=$(CURDIR)/target/release/scim-expr bash examples/demo.sh
 
 ## test: every test suite the project has
-test: lint test-rs
+test: lint test-rs test-py
 
 ## test-rs: unit tests, the vectors (one test per id), doctests, CLI tests, property tests
 test-rs:
 	$(CARGO) test --workspace --locked
 
+## test-py: the Python binding: a local .venv with maturin, pytest and mypy from PyPI, the package built from
+## source by `pip install ./bindings/python`, then mypy --strict and pytest (every vector, API, errors, threads)
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+test-py:
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q -r bindings/python/requirements-dev.txt
+	PATH="$(VENV)/bin:$$PATH" $(VENV)/bin/python -m pip install -q --no-build-isolation ./bindings/python
+	cd bindings/python && $(VENV)/bin/python -m mypy --strict python/scim_expr tests
+	cd bindings/python && $(VENV)/bin/python -m pytest -q tests
+
 ## lint: formatting and clippy, warnings are errors
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) clippy -p scim-expr-python --features python --all-targets --locked -- -D warnings
 
 fmt:
 	$(CARGO) fmt --all

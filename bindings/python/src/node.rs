@@ -1,0 +1,127 @@
+//! The core's read-only `Node` trait for Python objects: a filter reads dicts, lists and scalars where they are,
+//! one attribute at a time, so a `userName eq "x"` check touches one key of the resource and converts nothing.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use scim_expr::{ErrorKind, Node, Num, View};
+
+use crate::errors::document_error;
+
+/// A Python value read as JSON: `dict` (and subclasses) as an object, `list` and `tuple` as arrays, `str`,
+/// `int`, `float`, `bool` and `None` as scalars. Anything else, NaN, an infinity, a string with a lone surrogate
+/// or a non-`str` key met while reading is a `document.not_json` error. An `int` beyond 64 bits reads as a
+/// double, as serde_json reads such a literal in JSON text.
+#[derive(Clone)]
+pub struct PyNode<'py>(pub Bound<'py, PyAny>);
+
+fn not_json(py: Python<'_>, what: String) -> PyErr {
+    document_error(py, ErrorKind::NotJson, format!("{what} is not a JSON value"), None)
+}
+
+/// The number an `int` compares as: exactly within 64 bits, else the nearest double.
+pub fn int_num(i: &Bound<'_, PyInt>) -> PyResult<Num> {
+    if let Ok(v) = i.extract::<i64>() {
+        return Ok(Num::Int(v));
+    }
+    if let Ok(v) = i.extract::<u64>() {
+        return Ok(Num::UInt(v));
+    }
+    match i.extract::<f64>() {
+        Ok(v) if v.is_finite() => Ok(Num::Float(v)),
+        _ => Err(not_json(i.py(), "an integer too large for a double".into())),
+    }
+}
+
+/// A float's value, refusing NaN and the infinities, which JSON cannot express.
+pub fn finite(f: &Bound<'_, PyFloat>) -> PyResult<f64> {
+    let v = f.value();
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(not_json(f.py(), format!("the float {v}")))
+    }
+}
+
+impl<'py> Node for PyNode<'py> {
+    type Error = PyErr;
+
+    fn view(&self) -> PyResult<View<'_>> {
+        let o = &self.0;
+        if let Ok(s) = o.cast::<PyString>() {
+            return s.to_cow().map(View::String).map_err(|_| not_json(o.py(), "a string with a lone surrogate".into()));
+        }
+        if o.cast::<PyDict>().is_ok() {
+            return Ok(View::Object);
+        }
+        if let Ok(l) = o.cast::<PyList>() {
+            return Ok(View::Array(l.len()));
+        }
+        if let Ok(b) = o.cast::<PyBool>() {
+            return Ok(View::Bool(b.is_true()));
+        }
+        if let Ok(i) = o.cast::<PyInt>() {
+            return int_num(i).map(View::Number);
+        }
+        if let Ok(f) = o.cast::<PyFloat>() {
+            return finite(f).map(|v| View::Number(Num::Float(v)));
+        }
+        if o.is_none() {
+            return Ok(View::Null);
+        }
+        if let Ok(t) = o.cast::<PyTuple>() {
+            return Ok(View::Array(t.len()));
+        }
+        Err(not_json(o.py(), format!("a value of type {}", type_name(o))))
+    }
+
+    fn get(&self, name: &str) -> PyResult<Option<Self>> {
+        let Ok(d) = self.0.cast::<PyDict>() else {
+            return Ok(None);
+        };
+        if let Some(v) = d.get_item(name)? {
+            return Ok(Some(PyNode(v)));
+        }
+        // A snapshot of the keys: comparing them runs no Python code, but a key's __eq__ in get_item may.
+        for key in d.keys().iter() {
+            let Ok(k) = key.cast::<PyString>() else {
+                return Err(not_json(d.py(), format!("an object with a key of type {}", type_name(&key))));
+            };
+            // Attribute names are ASCII, so a key matching ignoring ASCII case has as many code points.
+            if name.is_ascii() && k.code_point_len()? != name.len() {
+                continue;
+            }
+            let text = k.to_cow().map_err(|_| not_json(d.py(), "a key with a lone surrogate".into()))?;
+            if text.eq_ignore_ascii_case(name) {
+                return Ok(d.get_item(&key)?.map(PyNode));
+            }
+        }
+        Ok(None)
+    }
+
+    fn index(&self, i: usize) -> PyResult<Option<Self>> {
+        if let Ok(l) = self.0.cast::<PyList>() {
+            return if i < l.len() { l.get_item(i).map(|v| Some(PyNode(v))) } else { Ok(None) };
+        }
+        if let Ok(t) = self.0.cast::<PyTuple>() {
+            return if i < t.len() { t.get_item(i).map(|v| Some(PyNode(v))) } else { Ok(None) };
+        }
+        Ok(None)
+    }
+
+    fn any_member(&self, f: &mut dyn FnMut(&Self) -> PyResult<bool>) -> PyResult<bool> {
+        let Ok(d) = self.0.cast::<PyDict>() else {
+            return Ok(false);
+        };
+        for v in d.values().iter() {
+            if f(&PyNode(v))? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+/// The Python type's name, for messages.
+pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
+}

@@ -1,0 +1,171 @@
+"""Hostile inputs end in a ScimError (code document.*), TypeError or ValueError: never a crash, a hang, a panic
+or a RecursionError from inside the extension."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Dict, List
+
+import pytest
+
+import scim_expr
+from scim_expr import Filter, Limits, Patch, ScimError
+
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+REPLACE = Patch({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "title", "value": "x"}]})
+
+
+def deep_dict(n: int) -> Dict[str, Any]:
+    root: Dict[str, Any] = {}
+    cur = root
+    for _ in range(n):
+        nxt: Dict[str, Any] = {}
+        cur["a"] = nxt
+        cur = nxt
+    return root
+
+
+def deep_list(n: int) -> List[Any]:
+    root: List[Any] = []
+    cur = root
+    for _ in range(n):
+        nxt: List[Any] = []
+        cur.append(nxt)
+        cur = nxt
+    return root
+
+
+def code_of(call: Any) -> str:
+    with pytest.raises(ScimError) as info:
+        call()
+    return info.value.code
+
+
+def test_cycles() -> None:
+    d: Dict[str, Any] = {"userName": "x"}
+    d["self"] = d
+    assert code_of(lambda: REPLACE.apply(d)) == "document.cyclic"
+    lst: List[Any] = []
+    lst.append(lst)
+    assert code_of(lambda: REPLACE.apply({"members": lst})) == "document.cyclic"
+    # Filters read only what they name, so a cycle elsewhere does not matter.
+    assert Filter('userName eq "x" and self.userName eq "x"').matches(d)
+    value: Dict[str, Any] = {}
+    value["v"] = value
+    with pytest.raises(scim_expr.InvalidValue) as info:
+        Patch({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "title", "value": "t"},
+                                                     {"op": "add", "path": "x", "value": value}]})
+    assert info.value.operation == 1 and info.value.code in ("document.cyclic", "document.too_deep")
+    # A shared (not cyclic) sub-object is fine.
+    shared = {"value": "a"}
+    assert REPLACE.apply({"emails": [shared, shared]})["emails"] == [shared, shared]
+
+
+def test_deep_nesting() -> None:
+    for deep in (deep_dict(100_000), deep_list(100_000)):
+        assert code_of(lambda: REPLACE.apply({"x": deep})) == "document.too_deep"
+        assert Filter("userName pr").matches({"x": deep}) is False
+    assert code_of(lambda: REPLACE.apply(deep_dict(100_000))) == "document.too_deep"
+    with pytest.raises(scim_expr.InvalidValue) as info:
+        Patch({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "x", "value": deep_dict(100_000)}]})
+    assert info.value.code == "document.too_deep" and info.value.operation == 0
+    # The bound holds whatever the limit says.
+    loose = Patch({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "title", "value": "t"}]},
+                  limits=Limits(max_document_depth=10**9))
+    assert code_of(lambda: loose.apply(deep_dict(100_000))) == "document.too_deep"
+    assert loose.apply(deep_dict(scim_expr.MAX_CONVERSION_DEPTH - 1))["title"] == "t"
+    text = "[" * 100_000 + "]" * 100_000
+    assert code_of(lambda: Filter("a pr").matches_json(text)) == "document.too_deep"
+    assert code_of(lambda: REPLACE.apply_json('{"a":' * 100_000 + "1" + "}" * 100_000)) == "document.too_deep"
+
+
+def test_non_json_values() -> None:
+    cases: List[Any] = [{1: "x"}, {("a",): 1}, {"n": math.nan}, {"n": math.inf}, {"n": -math.inf},
+                        {"s": {1, 2}}, {"f": object()}, {"b": b"bytes"}, {"n": 2**64}, {"n": -(2**63) - 1},
+                        {"s": "\ud800"}, {"\udfff": 1}]
+    for resource in cases:
+        with pytest.raises(scim_expr.InvalidValue) as info:
+            REPLACE.apply(resource)
+        assert info.value.code == "document.not_json", resource
+        assert "is not a JSON value" in info.value.detail
+    # Within 64 bits, signed or unsigned, integers round-trip exactly.
+    big = REPLACE.apply({"n": 2**64 - 1, "m": -(2**63)})
+    assert (big["n"], big["m"]) == (2**64 - 1, -(2**63))
+
+
+def test_filters_refuse_what_they_touch() -> None:
+    assert code_of(lambda: Filter("n gt 1").matches({"n": math.nan})) == "document.not_json"
+    assert code_of(lambda: Filter("n pr").matches({"n": math.inf})) == "document.not_json"
+    assert code_of(lambda: Filter('s eq "x"').matches({"s": "\ud800"})) == "document.not_json"
+    assert code_of(lambda: Filter("s pr").matches({"s": {1}})) == "document.not_json"
+    # A non-str key is met when a lookup falls back to comparing keys ignoring case.
+    int_keys: Dict[Any, Any] = {1: "x"}
+    assert code_of(lambda: Filter("userName pr").matches(int_keys)) == "document.not_json"
+    int_keys["userName"] = "y"
+    assert Filter("userName pr").matches(int_keys)
+    # An int beyond 64 bits reads as a double, as serde_json reads such a literal in JSON text.
+    assert Filter("n eq 1180591620717411303424").matches({"n": 2**70})
+    assert Filter("n eq 1180591620717411303424").matches_json('{"n": 1180591620717411303424}')
+    assert code_of(lambda: Filter("n gt 1").matches({"n": 10**400})) == "document.not_json"
+
+
+def test_lone_surrogates_in_text() -> None:
+    with pytest.raises(scim_expr.InvalidFilter) as info:
+        Filter('userName eq "ab\ud800"')
+    assert (info.value.code, info.value.position) == ("filter.invalid_utf8", 15)
+    with pytest.raises(scim_expr.InvalidSyntax) as sinfo:
+        Filter("a pr").matches_json('{"a": "\ud800"}')
+    assert (sinfo.value.code, sinfo.value.position) == ("document.invalid_utf8", 7)
+    with pytest.raises(ScimError):
+        scim_expr.Path("emails\udc00")
+
+
+def test_huge_strings() -> None:
+    assert code_of(lambda: Filter('userName eq "' + "x" * 10_000_000 + '"')) == "filter.too_long"
+    huge = "y" * 20_000_000
+    out = Patch({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "title", "value": huge}]}).apply({})
+    assert out["title"] == huge
+    assert Filter('title sw "yyy"').matches(out)
+
+
+class Sneaky:
+    """A key that collides with "userName" and mutates the dict while being compared."""
+
+    def __init__(self, target: Dict[Any, Any]) -> None:
+        self.target = target
+
+    def __hash__(self) -> int:
+        return hash("userName")
+
+    def __eq__(self, other: object) -> bool:
+        self.target.clear()
+        return False
+
+
+def test_mutation_during_lookup_is_not_a_panic() -> None:
+    d: Dict[Any, Any] = {}
+    d[Sneaky(d)] = 1
+    d["other"] = 2
+    try:
+        Filter('userName eq "x"').matches(d)
+    except (ScimError, RuntimeError):
+        pass
+    d2: Dict[Any, Any] = {}
+    d2[Sneaky(d2)] = 1
+    with pytest.raises(ScimError):
+        REPLACE.apply(d2)
+
+
+def test_subclasses_of_json_types() -> None:
+    class D(dict):  # type: ignore[type-arg]
+        pass
+
+    class S(str):
+        pass
+
+    r = D(userName=S("bjensen"), emails=(({"value": "a"}),))
+    assert Filter('userName eq "BJENSEN" and emails.value eq "a"').matches(r)
+    out = REPLACE.apply(r)
+    assert type(out) is dict and out["userName"] == "bjensen" and out["emails"] == [{"value": "a"}]
+    assert json.dumps(out)
