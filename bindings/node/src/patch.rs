@@ -1,0 +1,120 @@
+//! `Patch`: a PatchOp request parsed once and applied to copies. The document goes in as a copied value (b) or
+//! JSON text (c) and comes out as JavaScript objects (b) or JSON text for `JSON.parse` (c); `index.js` picks the
+//! measured fastest per call (benches/node-conversion.md). The input is never mutated.
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use scim_expr::{Outcome, Patch};
+use serde_json::Value;
+
+use crate::error::{throw, throw_doc};
+use crate::filter::{parse_json, read_options};
+use crate::js::{Js, Raw};
+
+#[napi]
+#[derive(Debug)]
+pub struct NativePatch {
+    patch: Patch,
+    max_depth: usize,
+}
+
+/// The envelope (`{"Operations": [{"value": …}]}`) adds three levels above an operation's value, whose own depth
+/// the core bounds with the failing operation's index.
+const ENVELOPE: usize = 3;
+
+#[napi]
+impl NativePatch {
+    /// From a request object (strategy b).
+    #[napi(constructor)]
+    pub fn new(env: Env, request: Unknown, options: String) -> Result<NativePatch> {
+        let js = Js::new(&env);
+        let options = read_options(js, &options)?;
+        let max_depth = options.limits().max_document_depth;
+        let request = crate::to_value::to_value(js, request.raw(), max_depth.saturating_add(ENVELOPE))
+            .map_err(|e| throw_doc(js, e, "PATCH request"))?;
+        NativePatch::parse(js, &request, &options)
+    }
+
+    /// From a request as JSON text (strategy c).
+    #[napi(factory)]
+    pub fn from_json(env: Env, text: String, options: String) -> Result<NativePatch> {
+        let js = Js::new(&env);
+        let options = read_options(js, &options)?;
+        let max_depth = options.limits().max_document_depth.saturating_add(ENVELOPE);
+        let request = parse_json(js, &text, max_depth, "PATCH request")?;
+        NativePatch::parse(js, &request, &options)
+    }
+
+    fn parse(js: Js, request: &Value, options: &scim_expr::Options) -> Result<NativePatch> {
+        let patch = Patch::parse_with(request, options).map_err(|e| throw(js, &e, None))?;
+        Ok(NativePatch { patch, max_depth: options.limits().max_document_depth })
+    }
+
+    fn run(&self, js: Js, mut doc: Value) -> Result<(Value, Outcome)> {
+        let outcome = self.patch.apply(&mut doc).map_err(|e| throw(js, &e, None))?;
+        Ok((doc, outcome))
+    }
+
+    fn read(&self, js: Js, doc: Raw) -> Result<Value> {
+        crate::to_value::to_value(js, doc, self.max_depth).map_err(|e| throw_doc(js, e, "document"))
+    }
+
+    /// Object in, object out (b, b).
+    #[napi]
+    pub fn apply_value<'env>(&self, env: &'env Env, doc: Unknown<'env>) -> Result<Unknown<'env>> {
+        let js = Js::new(env);
+        let (doc, outcome) = self.run(js, self.read(js, doc.raw())?)?;
+        result(js, crate::from_value::from_value(js, &doc)?, outcome)
+    }
+
+    /// Object in, JSON text out (b, c).
+    #[napi]
+    pub fn apply_value_text<'env>(&self, env: &'env Env, doc: Unknown<'env>) -> Result<Unknown<'env>> {
+        let js = Js::new(env);
+        let (doc, outcome) = self.run(js, self.read(js, doc.raw())?)?;
+        result(js, js.str(&doc.to_string())?, outcome)
+    }
+
+    /// JSON text in, JSON text out (c, c): the `applyJson` twin.
+    #[napi]
+    pub fn apply_json<'env>(&self, env: &'env Env, text: String) -> Result<Unknown<'env>> {
+        let js = Js::new(env);
+        let (doc, outcome) = self.run(js, parse_json(js, &text, self.max_depth, "document")?)?;
+        result(js, js.str(&doc.to_string())?, outcome)
+    }
+
+    /// JSON text in, object out (c, b).
+    #[napi]
+    pub fn apply_json_value<'env>(&self, env: &'env Env, text: String) -> Result<Unknown<'env>> {
+        let js = Js::new(env);
+        let (doc, outcome) = self.run(js, parse_json(js, &text, self.max_depth, "document")?)?;
+        result(js, crate::from_value::from_value(js, &doc)?, outcome)
+    }
+}
+
+/// `{resource, changed, quirksFired}`.
+fn result<'env>(js: Js, resource: Raw, outcome: Outcome) -> Result<Unknown<'env>> {
+    let obj = js.object()?;
+    js.set_named(obj, c"resource", resource)?;
+    js.set_named(obj, c"changed", js.boolean(outcome.changed())?)?;
+    let fired = outcome.quirks_fired();
+    let arr = js.array(fired.len())?;
+    for (i, name) in (0u32..).zip(fired) {
+        js.set_element(arr, i, js.str(name)?)?;
+    }
+    js.set_named(obj, c"quirksFired", arr)?;
+    Ok(js.unknown(obj))
+}
+
+/// The names of the tolerances a quirks spec (`"entra"`, `{preset, on, off}`) switches on; with `null`, every
+/// tolerance's name.
+#[napi]
+pub fn quirk_names(env: Env, spec: String) -> Result<Vec<String>> {
+    let js = Js::new(&env);
+    let spec: Value = serde_json::from_str(&spec).map_err(|e| crate::error::throw_json(js, &e, &spec, "quirks"))?;
+    if spec.is_null() {
+        return Ok(scim_expr::Quirks::NAMES.iter().map(|n| n.to_string()).collect());
+    }
+    let quirks = crate::options::quirks(&spec).map_err(|e| crate::error::throw_options(js, e))?;
+    Ok(quirks.enabled().into_iter().map(String::from).collect())
+}
