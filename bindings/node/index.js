@@ -196,13 +196,12 @@ class Path {
 class Patch {
   #native;
 
-  /** `request` is the PatchOp body as an object (`req.body`). */
+  /** `request` is the PatchOp body as an object (`req.body`); anything else is the core's invalidSyntax error. */
   constructor(request, options) {
     if (request instanceof native.NativePatch) {
       this.#native = request; // from Patch.fromJson
       return;
     }
-    object(request, 'the PATCH request');
     try {
       this.#native = new native.NativePatch(request, optionsJson(options));
     } catch (e) {

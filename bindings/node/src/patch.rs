@@ -16,11 +16,30 @@ use crate::js::{Js, Raw};
 pub struct NativePatch {
     patch: Patch,
     max_depth: usize,
+    /// Each operation's `path` text, which an error's byte position points into.
+    paths: Vec<Option<String>>,
 }
 
-/// The envelope (`{"Operations": [{"value": …}]}`) adds three levels above an operation's value, whose own depth
-/// the core bounds with the failing operation's index.
-const ENVELOPE: usize = 3;
+/// A member of an object by name, exact first, then ignoring ASCII case (as the core reads the envelope).
+fn member<'v>(v: &'v Value, name: &str) -> Option<&'v Value> {
+    let map = v.as_object()?;
+    map.get(name).or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
+}
+
+fn paths(request: &Value) -> Vec<Option<String>> {
+    let ops = member(request, "Operations").and_then(Value::as_array);
+    ops.into_iter().flatten().map(|op| member(op, "path").and_then(Value::as_str).map(String::from)).collect()
+}
+
+fn throw_at(js: Js, e: &scim_expr::Error, paths: &[Option<String>]) -> napi::Error {
+    let text = e.operation().and_then(|i| paths.get(i)).and_then(Option::as_deref);
+    throw(js, e, text)
+}
+
+/// The envelope (`{"Operations": [{"value": …}]}`) adds three levels above an operation's value. One level more
+/// is let through so that the core, which bounds a value's depth, reports a value just over the limit with the
+/// index of its operation.
+const ENVELOPE: usize = 4;
 
 #[napi]
 impl NativePatch {
@@ -46,12 +65,13 @@ impl NativePatch {
     }
 
     fn parse(js: Js, request: &Value, options: &scim_expr::Options) -> Result<NativePatch> {
-        let patch = Patch::parse_with(request, options).map_err(|e| throw(js, &e, None))?;
-        Ok(NativePatch { patch, max_depth: options.limits().max_document_depth })
+        let paths = paths(request);
+        let patch = Patch::parse_with(request, options).map_err(|e| throw_at(js, &e, &paths))?;
+        Ok(NativePatch { patch, max_depth: options.limits().max_document_depth, paths })
     }
 
     fn run(&self, js: Js, mut doc: Value) -> Result<(Value, Outcome)> {
-        let outcome = self.patch.apply(&mut doc).map_err(|e| throw(js, &e, None))?;
+        let outcome = self.patch.apply(&mut doc).map_err(|e| throw_at(js, &e, &self.paths))?;
         Ok((doc, outcome))
     }
 
