@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Filter, Patch, Path, ScimError } from '../index.js';
-import { parseWithSource, sourceOf } from './json-source.mjs';
+import { parseWithSource, sourceOf } from '../support/json-source.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.join(here, '../../../tests/vectors');
