@@ -54,16 +54,21 @@ function wrap(e) {
 }
 
 function describe(v) {
-  if (v === null) return 'null';
+  if (v === null || v === undefined) return String(v);
   if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? 'an object' : `${typeof v} ${typeof v === 'symbol' ? '' : String(v)}`.trim();
+  if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)})`;
+  if (typeof v === 'object' || typeof v === 'function' || typeof v === 'symbol') return `a ${typeof v}`;
+  return `${typeof v} ${String(v)}`;
 }
 
 function text(v, what) {
   if (typeof v !== 'string') throw new TypeError(`${what} must be a string, got ${describe(v)}`);
   if (!v.isWellFormed()) {
     let i = 0;
-    while (i < v.length && v.slice(i, i + 2).isWellFormed()) i += v.codePointAt(i) > 0xffff ? 2 : 1;
+    for (const ch of v) {
+      if (ch.length === 1 && ch >= '\ud800' && ch <= '\udfff') break;
+      i += ch.length;
+    }
     throw new TypeError(`${what} holds a lone surrogate at index ${i} (not Unicode text)`);
   }
   return v;

@@ -40,7 +40,14 @@ impl DocError {
 /// A JavaScript number as the core compares it: integers within 2^53 exactly, the rest as doubles.
 pub fn num(n: f64) -> Result<Num, DocError> {
     if !n.is_finite() {
-        return Err(DocError::bad(ErrorKind::NotJson, format!("the number {n} (JSON has no NaN or Infinity)")));
+        let what = if n.is_nan() {
+            "NaN"
+        } else if n > 0.0 {
+            "Infinity"
+        } else {
+            "-Infinity"
+        };
+        return Err(DocError::bad(ErrorKind::NotJson, what));
     }
     Ok(if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0 { Num::Int(n as i64) } else { Num::Float(n) })
 }
@@ -51,7 +58,7 @@ pub fn not_json(kind: Kind) -> Option<&'static str> {
         Kind::Undefined => Some("undefined"),
         Kind::Function => Some("a function"),
         Kind::Symbol => Some("a symbol"),
-        Kind::BigInt => Some("a BigInt (convert it to a number or a string)"),
+        Kind::BigInt => Some("a BigInt"),
         Kind::External => Some("an external value"),
         _ => None,
     }
@@ -71,7 +78,7 @@ impl JsNode {
 }
 
 pub fn lone_surrogate() -> DocError {
-    DocError::bad(ErrorKind::NotJson, "a string with a lone surrogate (not Unicode text)")
+    DocError::bad(ErrorKind::NotJson, "a lone surrogate (a string that is not Unicode text)")
 }
 
 impl Node for JsNode {

@@ -42,7 +42,11 @@ pub fn throw_doc(js: Js, err: DocError, what: &str) -> napi::Error {
         DocError::Js(e) => e,
         DocError::Bad { kind, what: problem, path } => {
             let at = path.strip_prefix('.').unwrap_or(&path);
-            let place = if at.is_empty() { String::new() } else { format!(" at {at}") };
+            let place = match at.char_indices().nth(120) {
+                _ if at.is_empty() => String::new(),
+                Some((cut, _)) => format!(" at {}…", at.get(..cut).unwrap_or(at)),
+                None => format!(" at {at}"),
+            };
             let tail = if kind == scim_expr::ErrorKind::NotJson { ", which JSON cannot represent" } else { "" };
             throw(js, &Error::document(kind, format!("the {what} holds {problem}{place}{tail}")), None)
         }

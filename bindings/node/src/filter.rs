@@ -26,7 +26,8 @@ pub fn read_options(js: Js, options: &str) -> Result<Options> {
 pub fn parse_json(js: Js, text: &str, max_depth: usize, what: &str) -> Result<serde_json::Value> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| throw_json(js, &e, text, what))?;
     if depth_exceeds(&value, max_depth) {
-        let msg = format!("the {what} nests arrays and objects deeper than {max_depth} levels (limits.maxDocumentDepth)");
+        let msg =
+            format!("the {what} nests arrays and objects deeper than {max_depth} levels (limits.maxDocumentDepth)");
         return Err(throw(js, &scim_expr::Error::document(scim_expr::ErrorKind::TooDeep, msg), None));
     }
     Ok(value)
@@ -93,9 +94,10 @@ impl NativeFilter {
         let mut n = 0;
         for i in 0..len {
             let doc = js.element(arr, i)?;
-            let hit = self.filter.matches_node(&JsNode { js, v: doc }).map_err(|e| {
-                throw_doc(js, e.within(|| format!("[{i}]")), "array")
-            })?;
+            let hit = self
+                .filter
+                .matches_node(&JsNode { js, v: doc })
+                .map_err(|e| throw_doc(js, e.within(|| format!("[{i}]")), "array"))?;
             if hit {
                 js.set_element(out, n, doc)?;
                 n += 1;

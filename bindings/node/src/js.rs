@@ -169,7 +169,9 @@ impl Js {
 
     pub fn str(self, s: &str) -> napi::Result<Raw> {
         let mut out = ptr::null_mut();
-        check(unsafe { sys::napi_create_string_utf8(self.env, s.as_ptr().cast::<c_char>(), s.len() as isize, &mut out) })?;
+        check(unsafe {
+            sys::napi_create_string_utf8(self.env, s.as_ptr().cast::<c_char>(), s.len() as isize, &mut out)
+        })?;
         Ok(out)
     }
 

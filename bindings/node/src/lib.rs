@@ -23,4 +23,6 @@ mod patch;
 #[cfg(feature = "napi")]
 mod path;
 #[cfg(feature = "napi")]
+mod quirks;
+#[cfg(feature = "napi")]
 mod to_value;

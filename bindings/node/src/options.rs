@@ -54,9 +54,8 @@ pub fn quirks(spec: &Value) -> Result<Quirks, OptionsError> {
         }
         _ => return Err(misuse("options.quirks must be a preset name or {preset, on, off}")),
     };
-    let mut quirks = Quirks::preset(preset).ok_or_else(|| {
-        misuse(format!("unknown quirks preset \"{preset}\" (strict, entra, okta, lenient)"))
-    })?;
+    let mut quirks = Quirks::preset(preset)
+        .ok_or_else(|| misuse(format!("unknown quirks preset \"{preset}\" (strict, entra, okta, lenient)")))?;
     for (list, state, key) in [(on, true, "on"), (off, false, "off")] {
         let Some(list) = list else { continue };
         let names = list.as_array().ok_or_else(|| misuse(format!("options.quirks.{key} must be an array")))?;
@@ -145,8 +144,8 @@ mod tests {
 
     #[test]
     fn reads_limits_and_resource_type() {
-        let o = options(&json!({"limits": {"maxDocumentDepth": 8, "maxOperations": 2}, "resourceType": "User"}))
-            .unwrap();
+        let o =
+            options(&json!({"limits": {"maxDocumentDepth": 8, "maxOperations": 2}, "resourceType": "User"})).unwrap();
         assert_eq!((o.limits().max_document_depth, o.limits().max_operations), (8, 2));
         assert!(options(&Value::Null).is_ok());
     }

@@ -35,7 +35,9 @@ fn convert(js: Js, v: Raw, max_depth: usize, ancestors: &mut Vec<Raw>) -> Result
         _ => {}
     }
     if let Some(ms) = js.date(v)? {
-        return crate::date::iso(ms).map(Value::String).ok_or_else(|| DocError::bad(ErrorKind::NotJson, "an invalid Date"));
+        return crate::date::iso(ms)
+            .map(Value::String)
+            .ok_or_else(|| DocError::bad(ErrorKind::NotJson, "an invalid Date"));
     }
     if ancestors.len() >= max_depth {
         return Err(too_deep(js, v, max_depth, ancestors)?);
@@ -76,7 +78,9 @@ fn segment(name: &str) -> String {
 /// Too deep: a cycle when `v` or one of its ancestors appears twice on the way down.
 fn too_deep(js: Js, v: Raw, max_depth: usize, ancestors: &[Raw]) -> Result<DocError, DocError> {
     for (i, a) in ancestors.iter().enumerate() {
-        if js.same(*a, v)? || ancestors.iter().skip(i + 1).try_fold(false, |found, b| Ok::<_, DocError>(found || js.same(*a, *b)?))? {
+        if js.same(*a, v)?
+            || ancestors.iter().skip(i + 1).try_fold(false, |found, b| Ok::<_, DocError>(found || js.same(*a, *b)?))?
+        {
             return Ok(DocError::bad(ErrorKind::Cyclic, "an object that contains itself (a cycle)"));
         }
     }
