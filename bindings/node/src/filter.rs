@@ -54,7 +54,7 @@ fn depth_exceeds(value: &serde_json::Value, max_depth: usize) -> bool {
 
 #[napi]
 impl NativeFilter {
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new(env: Env, text: String, options: String) -> Result<NativeFilter> {
         let js = Js::new(&env);
         let options = read_options(js, &options)?;
@@ -63,14 +63,14 @@ impl NativeFilter {
     }
 
     /// Strategy (a): reads only the attributes the filter names.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn matches(&self, env: Env, doc: Unknown) -> Result<bool> {
         let js = Js::new(&env);
         self.filter.matches_node(&JsNode { js, v: doc.raw() }).map_err(|e| throw_doc(js, e, "document"))
     }
 
     /// Strategy (b): copies the document first (kept for the conversion benchmark).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn matches_value(&self, env: Env, doc: Unknown) -> Result<bool> {
         let js = Js::new(&env);
         let value =
@@ -79,14 +79,14 @@ impl NativeFilter {
     }
 
     /// Strategy (c): the document as JSON text.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn matches_json(&self, env: Env, text: String) -> Result<bool> {
         let value = parse_json(Js::new(&env), &text, self.max_depth, "document")?;
         Ok(self.filter.matches(&value))
     }
 
     /// The elements of the array `docs` that match, in order (the same objects, not copies).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn filter<'env>(&self, env: &'env Env, docs: Unknown<'env>) -> Result<Unknown<'env>> {
         let js = Js::new(env);
         let (arr, len) = (docs.raw(), js.array_len(docs.raw())?);
@@ -107,19 +107,19 @@ impl NativeFilter {
     }
 
     /// The canonical form.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn canonical(&self) -> String {
         self.filter.to_string()
     }
 
     /// Whether both have the same syntax tree.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn equals(&self, other: &NativeFilter) -> bool {
         self.filter == other.filter
     }
 
     /// The tolerances that took effect while parsing, sorted by name.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn quirks_fired(&self) -> Vec<String> {
         self.filter.quirks_fired().into_iter().map(String::from).collect()
     }

@@ -44,7 +44,7 @@ const ENVELOPE: usize = 4;
 #[napi]
 impl NativePatch {
     /// From a request object (strategy b).
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new(env: Env, request: Unknown, options: String) -> Result<NativePatch> {
         let js = Js::new(&env);
         let options = read_options(js, &options)?;
@@ -55,7 +55,7 @@ impl NativePatch {
     }
 
     /// From a request as JSON text (strategy c).
-    #[napi(factory)]
+    #[napi(factory, catch_unwind)]
     pub fn from_json(env: Env, text: String, options: String) -> Result<NativePatch> {
         let js = Js::new(&env);
         let options = read_options(js, &options)?;
@@ -80,7 +80,7 @@ impl NativePatch {
     }
 
     /// Object in, object out (b, b).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn apply_value<'env>(&self, env: &'env Env, doc: Unknown<'env>) -> Result<Unknown<'env>> {
         let js = Js::new(env);
         let (doc, outcome) = self.run(js, self.read(js, doc.raw())?)?;
@@ -88,7 +88,7 @@ impl NativePatch {
     }
 
     /// Object in, JSON text out (b, c).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn apply_value_text<'env>(&self, env: &'env Env, doc: Unknown<'env>) -> Result<Unknown<'env>> {
         let js = Js::new(env);
         let (doc, outcome) = self.run(js, self.read(js, doc.raw())?)?;
@@ -96,7 +96,7 @@ impl NativePatch {
     }
 
     /// JSON text in, JSON text out (c, c): the `applyJson` twin.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn apply_json<'env>(&self, env: &'env Env, text: String) -> Result<Unknown<'env>> {
         let js = Js::new(env);
         let (doc, outcome) = self.run(js, parse_json(js, &text, self.max_depth, "document")?)?;
@@ -104,7 +104,7 @@ impl NativePatch {
     }
 
     /// JSON text in, object out (c, b).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn apply_json_value<'env>(&self, env: &'env Env, text: String) -> Result<Unknown<'env>> {
         let js = Js::new(env);
         let (doc, outcome) = self.run(js, parse_json(js, &text, self.max_depth, "document")?)?;

@@ -16,7 +16,7 @@ pub struct NativePath {
 
 #[napi]
 impl NativePath {
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new(env: Env, text: String, options: String) -> Result<NativePath> {
         let js = Js::new(&env);
         let options = read_options(js, &options)?;
@@ -24,12 +24,12 @@ impl NativePath {
         Ok(NativePath { path })
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn canonical(&self) -> String {
         self.path.to_string()
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn equals(&self, other: &NativePath) -> bool {
         self.path == other.path
     }

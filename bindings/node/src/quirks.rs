@@ -8,7 +8,7 @@ use crate::js::Js;
 
 /// The names of the tolerances a quirks spec (`"entra"`, `{preset, on, off}`) switches on; with `null`, every
 /// tolerance's name.
-#[napi]
+#[napi(catch_unwind)]
 #[cfg_attr(test, allow(dead_code))] // registered with Node outside test builds
 pub fn quirk_names(env: Env, spec: String) -> Result<Vec<String>> {
     let js = Js::new(&env);
