@@ -3,6 +3,7 @@
 //! like are plain attribute names, never found on a prototype.
 
 use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
 
 use scim_expr::{ErrorKind, Node, Num, View};
 
@@ -64,16 +65,48 @@ pub fn not_json(kind: Kind) -> Option<&'static str> {
     }
 }
 
-/// A JavaScript value read in place.
-#[derive(Debug, Clone, Copy)]
-pub struct JsNode {
-    pub js: Js,
-    pub v: Raw,
+/// The JavaScript strings of the attribute names a filter asks for, made once per native call (a batch over
+/// 1,000 users asks for `userName` 1,000 times). A filter names a handful of attributes, so a list will do.
+#[derive(Debug, Default)]
+pub struct Keys(RefCell<Vec<(String, Raw)>>);
+
+impl Keys {
+    fn get(&self, js: Js, name: &str) -> napi::Result<Raw> {
+        if let Some((_, key)) = self.0.borrow().iter().find(|(n, _)| n == name) {
+            return Ok(*key);
+        }
+        let key = js.str(name)?;
+        self.0.borrow_mut().push((name.to_string(), key));
+        Ok(key)
+    }
 }
 
-impl JsNode {
-    fn at(&self, v: Raw) -> JsNode {
-        JsNode { js: self.js, v }
+/// A JavaScript value read in place.
+#[derive(Debug, Clone)]
+pub struct JsNode<'k> {
+    js: Js,
+    v: Raw,
+    keys: &'k Keys,
+    /// Whether `v` is a non-array object, once asked: a filter of 50 terms asks the same document 50 times.
+    record: Cell<Option<bool>>,
+}
+
+impl<'k> JsNode<'k> {
+    pub fn new(js: Js, v: Raw, keys: &'k Keys) -> JsNode<'k> {
+        JsNode { js, v, keys, record: Cell::new(None) }
+    }
+
+    fn at(&self, v: Raw) -> JsNode<'k> {
+        JsNode::new(self.js, v, self.keys)
+    }
+
+    fn is_record(&self) -> napi::Result<bool> {
+        if let Some(known) = self.record.get() {
+            return Ok(known);
+        }
+        let known = self.js.kind(self.v)? == Kind::Object && !self.js.is_array(self.v)?;
+        self.record.set(Some(known));
+        Ok(known)
     }
 }
 
@@ -81,7 +114,7 @@ pub fn lone_surrogate() -> DocError {
     DocError::bad(ErrorKind::NotJson, "a lone surrogate (a string that is not Unicode text)")
 }
 
-impl Node for JsNode {
+impl<'k> Node for JsNode<'k> {
     type Error = DocError;
 
     fn view(&self) -> Result<View<'_>, DocError> {
@@ -105,12 +138,13 @@ impl Node for JsNode {
         })
     }
 
-    fn get(&self, name: &str) -> Result<Option<JsNode>, DocError> {
+    fn get(&self, name: &str) -> Result<Option<JsNode<'k>>, DocError> {
         let js = self.js;
-        if js.kind(self.v)? != Kind::Object || js.is_array(self.v)? || js.date(self.v)?.is_some() {
+        // A Date has no own enumerable properties, so it needs no check here.
+        if !self.is_record()? {
             return Ok(None);
         }
-        if let Some(v) = js.own(self.v, js.str(name)?)? {
+        if let Some(v) = js.own(self.v, self.keys.get(js, name)?)? {
             return Ok(Some(self.at(v)));
         }
         let keys = js.keys(self.v)?;
@@ -123,7 +157,7 @@ impl Node for JsNode {
         Ok(None)
     }
 
-    fn index(&self, i: usize) -> Result<Option<JsNode>, DocError> {
+    fn index(&self, i: usize) -> Result<Option<JsNode<'k>>, DocError> {
         let js = self.js;
         if js.kind(self.v)? != Kind::Object || !js.is_array(self.v)? {
             return Ok(None);
@@ -134,9 +168,9 @@ impl Node for JsNode {
         }
     }
 
-    fn any_member(&self, f: &mut dyn FnMut(&JsNode) -> Result<bool, DocError>) -> Result<bool, DocError> {
+    fn any_member(&self, f: &mut dyn FnMut(&JsNode<'k>) -> Result<bool, DocError>) -> Result<bool, DocError> {
         let js = self.js;
-        if js.kind(self.v)? != Kind::Object || js.is_array(self.v)? || js.date(self.v)?.is_some() {
+        if !self.is_record()? || js.date(self.v)?.is_some() {
             return Ok(false);
         }
         let keys = js.keys(self.v)?;

@@ -5,7 +5,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use scim_expr::{Filter, Options};
 
-use crate::doc::JsNode;
+use crate::doc::{JsNode, Keys};
 use crate::error::{throw, throw_doc, throw_json, throw_options};
 use crate::js::Js;
 
@@ -66,7 +66,8 @@ impl NativeFilter {
     #[napi(catch_unwind)]
     pub fn matches(&self, env: Env, doc: Unknown) -> Result<bool> {
         let js = Js::new(&env);
-        self.filter.matches_node(&JsNode { js, v: doc.raw() }).map_err(|e| throw_doc(js, e, "document"))
+        let keys = Keys::default();
+        self.filter.matches_node(&JsNode::new(js, doc.raw(), &keys)).map_err(|e| throw_doc(js, e, "document"))
     }
 
     /// Strategy (b): copies the document first (kept for the conversion benchmark).
@@ -91,12 +92,13 @@ impl NativeFilter {
         let js = Js::new(env);
         let (arr, len) = (docs.raw(), js.array_len(docs.raw())?);
         let out = js.array(0)?;
+        let keys = Keys::default();
         let mut n = 0;
         for i in 0..len {
             let doc = js.element(arr, i)?;
             let hit = self
                 .filter
-                .matches_node(&JsNode { js, v: doc })
+                .matches_node(&JsNode::new(js, doc, &keys))
                 .map_err(|e| throw_doc(js, e.within(|| format!("[{i}]")), "array"))?;
             if hit {
                 js.set_element(out, n, doc)?;
