@@ -38,6 +38,11 @@ fn build(js: Js, err: &Error, text: Option<&str>) -> napi::Result<napi::Error> {
 
 /// Throws a document that cannot be read as JSON as a `document.*` ScimError naming where it is.
 pub fn throw_doc(js: Js, err: DocError, what: &str) -> napi::Error {
+    throw_doc_at(js, err, what, None)
+}
+
+/// [`throw_doc`] for a PATCH request whose operation `operation` holds the problem.
+pub fn throw_doc_at(js: Js, err: DocError, what: &str, operation: Option<usize>) -> napi::Error {
     match err {
         DocError::Js(e) => e,
         DocError::Bad { kind, what: problem, path } => {
@@ -48,7 +53,12 @@ pub fn throw_doc(js: Js, err: DocError, what: &str) -> napi::Error {
                 None => format!(" at {at}"),
             };
             let tail = if kind == scim_expr::ErrorKind::NotJson { ", which JSON cannot represent" } else { "" };
-            throw(js, &Error::document(kind, format!("the {what} holds {problem}{place}{tail}")), None)
+            let e = Error::document(kind, format!("the {what} holds {problem}{place}{tail}"));
+            let e = match operation {
+                Some(i) => e.with_operation(i),
+                None => e,
+            };
+            throw(js, &e, None)
         }
     }
 }

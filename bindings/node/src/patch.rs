@@ -7,7 +7,7 @@ use napi_derive::napi;
 use scim_expr::{Outcome, Patch};
 use serde_json::Value;
 
-use crate::error::{throw, throw_doc};
+use crate::error::{throw, throw_doc, throw_doc_at};
 use crate::filter::{parse_json, read_options};
 use crate::js::{Js, Raw};
 
@@ -49,8 +49,8 @@ impl NativePatch {
         let js = Js::new(&env);
         let options = read_options(js, &options)?;
         let max_depth = options.limits().max_document_depth;
-        let request = crate::to_value::to_value(js, request.raw(), max_depth.saturating_add(ENVELOPE))
-            .map_err(|e| throw_doc(js, e, "PATCH request"))?;
+        let request = crate::to_value::request_to_value(js, request.raw(), max_depth, ENVELOPE)
+            .map_err(|(e, op)| throw_doc_at(js, e, "PATCH request", op))?;
         NativePatch::parse(js, &request, &options)
     }
 

@@ -13,10 +13,62 @@ use crate::js::{Js, Kind, Raw};
 /// object that contains itself).
 pub fn to_value(js: Js, v: Raw, max_depth: usize) -> Result<Value, DocError> {
     let mut ancestors = Vec::new();
-    convert(js, v, max_depth, &mut ancestors)
+    convert(js, v, Limit { depth: max_depth, shown: max_depth }, &mut ancestors)
 }
 
-fn convert(js: Js, v: Raw, max_depth: usize, ancestors: &mut Vec<Raw>) -> Result<Value, DocError> {
+/// How deep containers may nest, and the `limits.maxDocumentDepth` a message names (a request's envelope adds
+/// levels above the values the limit is about).
+#[derive(Debug, Clone, Copy)]
+struct Limit {
+    depth: usize,
+    shown: usize,
+}
+
+/// A PATCH request, copied like [`to_value`] with `envelope` more levels allowed than `max_depth`; a failure
+/// inside `Operations[i]` also names operation `i`.
+pub fn request_to_value(js: Js, v: Raw, max_depth: usize, envelope: usize) -> Result<Value, (DocError, Option<usize>)> {
+    let limit = Limit { depth: max_depth.saturating_add(envelope), shown: max_depth };
+    let plain = |e| (e, None);
+    if js.kind(v).map_err(|e| plain(e.into()))? != Kind::Object || js.is_array(v).map_err(|e| plain(e.into()))? {
+        return convert(js, v, limit, &mut Vec::new()).map_err(plain);
+    }
+    let mut ancestors = vec![v];
+    let keys = js.keys(v).map_err(|e| plain(e.into()))?;
+    let mut map = Map::new();
+    for i in 0..js.array_len(keys).map_err(|e| plain(e.into()))? {
+        let (name, value) = member(js, v, keys, i).map_err(plain)?;
+        let is_ops = name.eq_ignore_ascii_case("Operations") && js.is_array(value).map_err(|e| plain(e.into()))?;
+        let converted = if is_ops {
+            operations(js, value, limit, &mut ancestors).map_err(|(e, op)| (e.within(|| segment(&name)), op))?
+        } else {
+            convert(js, value, limit, &mut ancestors).map_err(|e| plain(e.within(|| segment(&name))))?
+        };
+        map.insert(name, converted);
+    }
+    Ok(Value::Object(map))
+}
+
+fn operations(js: Js, ops: Raw, limit: Limit, ancestors: &mut Vec<Raw>) -> Result<Value, (DocError, Option<usize>)> {
+    ancestors.push(ops);
+    let len = js.array_len(ops).map_err(|e| (e.into(), None))?;
+    let mut items = Vec::with_capacity(len as usize);
+    for i in 0..len {
+        let op = js.element(ops, i).map_err(|e| (e.into(), None))?;
+        let index = i as usize;
+        items.push(convert(js, op, limit, ancestors).map_err(|e| (e.within(|| format!("[{i}]")), Some(index)))?);
+    }
+    ancestors.pop();
+    Ok(Value::Array(items))
+}
+
+/// Key `i` of `keys` and its value in `obj`.
+fn member(js: Js, obj: Raw, keys: Raw, i: u32) -> Result<(String, Raw), DocError> {
+    let key = js.element(keys, i)?;
+    let name = js.string(key)?.ok_or_else(lone_surrogate)?;
+    Ok((name, js.get(obj, key)?))
+}
+
+fn convert(js: Js, v: Raw, limit: Limit, ancestors: &mut Vec<Raw>) -> Result<Value, DocError> {
     let kind = js.kind(v)?;
     if let Some(what) = not_json(kind) {
         return Err(DocError::bad(ErrorKind::NotJson, what));
@@ -39,8 +91,8 @@ fn convert(js: Js, v: Raw, max_depth: usize, ancestors: &mut Vec<Raw>) -> Result
             .map(Value::String)
             .ok_or_else(|| DocError::bad(ErrorKind::NotJson, "an invalid Date"));
     }
-    if ancestors.len() >= max_depth {
-        return Err(too_deep(js, v, max_depth, ancestors)?);
+    if ancestors.len() >= limit.depth {
+        return Err(too_deep(js, v, limit.shown, ancestors)?);
     }
     ancestors.push(v);
     let out = if js.is_array(v)? {
@@ -48,17 +100,15 @@ fn convert(js: Js, v: Raw, max_depth: usize, ancestors: &mut Vec<Raw>) -> Result
         let mut items = Vec::with_capacity(len as usize);
         for i in 0..len {
             let item = js.element(v, i)?;
-            items.push(convert(js, item, max_depth, ancestors).map_err(|e| e.within(|| format!("[{i}]")))?);
+            items.push(convert(js, item, limit, ancestors).map_err(|e| e.within(|| format!("[{i}]")))?);
         }
         Value::Array(items)
     } else {
         let keys = js.keys(v)?;
         let mut map = Map::new();
         for i in 0..js.array_len(keys)? {
-            let key = js.element(keys, i)?;
-            let name = js.string(key)?.ok_or_else(lone_surrogate)?;
-            let value = js.get(v, key)?;
-            let value = convert(js, value, max_depth, ancestors).map_err(|e| e.within(|| segment(&name)))?;
+            let (name, value) = member(js, v, keys, i)?;
+            let value = convert(js, value, limit, ancestors).map_err(|e| e.within(|| segment(&name)))?;
             map.insert(name, value);
         }
         Value::Object(map)

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, symlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, symlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +33,35 @@ test('require by path and import by package name both load the addon', () => {
     const r = spawnSync(process.execPath, ['-e', code], { cwd: dir, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), 'loaded');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the addon loads in worker threads alongside the main thread', () => {
+  const code = [
+    'const { Worker, isMainThread, parentPort } = require("node:worker_threads");',
+    `const { Filter, Patch } = require(${JSON.stringify(pkg)});`,
+    'const f = new Filter(\'userName eq "x"\');',
+    'if (isMainThread) {',
+    '  let done = 0;',
+    '  for (let i = 0; i < 2; i++) new Worker(__filename).on("message", (m) => {',
+    '    if (m !== 1000) process.exit(3);',
+    '    if (++done === 2) console.log(f.matches({ userName: "X" }));',
+    '  });',
+    '} else {',
+    '  let n = 0;',
+    '  for (let i = 0; i < 1000; i++) if (f.matches({ userName: "X" })) n++;',
+    '  parentPort.postMessage(n);',
+    '}',
+  ].join('\n');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'scim-expr-'));
+  try {
+    const file = path.join(dir, 'workers.js');
+    writeFileSync(file, code);
+    const r = spawnSync(process.execPath, [file], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'true');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -92,7 +92,8 @@ test('100,000-deep nesting is refused, never a stack overflow', () => {
   for (let i = 0; i < 100_000; i++) deep = { a: deep };
   const p = new Patch(request({ op: 'add', path: 'title', value: 'x' }));
   rejects(() => p.apply({ userName: 'x', deep }), 'document.too_deep', /deeper than 128/);
-  rejects(() => new Patch(request({ op: 'add', path: 'title', value: deep })), 'document.too_deep');
+  const value = rejects(() => new Patch(request({ op: 'add', path: 'title', value: deep })), 'document.too_deep', /deeper than 128 levels .*at Operations\[0\]\.value\.a/);
+  assert.equal(value.operation, 0);
   assert.equal(new Filter('userName pr').matches({ userName: 'x', deep }), true);
   assert.equal(new Filter('a.a pr').matches(deep), true);
   const text = '['.repeat(100_000) + ']'.repeat(100_000);
@@ -119,7 +120,8 @@ test('BigInt, undefined, functions, symbols, NaN and Infinity are ScimErrors nam
   for (const [v, pattern] of cases) {
     rejects(() => p.apply({ userName: 'x', badge: v }), 'document.not_json', pattern);
     rejects(() => p.apply({ userName: 'x', list: [{ badge: v }] }), 'document.not_json', /at list\[0\]\.badge/);
-    rejects(() => new Patch(request({ op: 'add', path: 'title', value: [v] })), 'document.not_json', /Operations\[0\]\.value\[0\]/);
+    const inRequest = rejects(() => new Patch(request({ op: 'add', path: 'a', value: 1 }, { op: 'add', path: 'title', value: [v] })), 'document.not_json', /Operations\[1\]\.value\[0\]/);
+    assert.equal(inRequest.operation, 1);
     // A filter meets the value only when it reads that attribute.
     rejects(() => new Filter('badge eq 1').matches({ badge: v }), 'document.not_json');
     assert.equal(new Filter('userName pr').matches({ userName: 'x', badge: v }), true);
