@@ -369,6 +369,18 @@ impl Error {
         self
     }
 
+    /// The same error, about operation `index` of a PATCH request: for bindings that find an operation's value
+    /// unreadable (a cycle, a BigInt) while converting the request, before the core sees it.
+    ///
+    /// ```
+    /// use scim_expr::{Error, ErrorKind};
+    /// let e = Error::document(ErrorKind::NotJson, "the value holds a BigInt").with_operation(2);
+    /// assert_eq!((e.code(), e.operation()), ("document.not_json", Some(2)));
+    /// ```
+    pub fn with_operation(self, index: usize) -> Error {
+        self.at_operation(index)
+    }
+
     /// For PATCH, the 0-based index of the operation in `Operations` that failed.
     pub fn operation(&self) -> Option<usize> {
         self.0.operation

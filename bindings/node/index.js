@@ -1,0 +1,292 @@
+'use strict';
+// The public API of scim-expr for Node. Every SCIM rule lives in the Rust core; this file checks argument types,
+// turns native errors into ScimError and picks the conversion each call uses (benches/node-conversion.md).
+
+const { inspect } = require('node:util');
+
+let native;
+try {
+  native = require('./scim-expr.node');
+} catch (e) {
+  throw new Error(`scim-expr: the native addon is not built (run \`npm run build\` in ${__dirname}): ${e.message}`);
+}
+
+/** A SCIM error: what to answer the client (RFC 7644 §3.12), with a stable code and the place it is about. */
+class ScimError extends Error {
+  constructor(detail, { scimType, code, status, position = null, operation = null, body } = {}) {
+    super(detail);
+    this.name = 'ScimError';
+    this.scimType = scimType;
+    this.code = code;
+    this.status = status;
+    this.detail = detail;
+    this.position = position;
+    this.operation = operation;
+    Object.defineProperty(this, '_body', { value: body, enumerable: false });
+  }
+
+  /** The RFC 7644 §3.12 error body: `{schemas, status, scimType, detail}` (status as a string). */
+  toJSON() {
+    if (this._body) return JSON.parse(this._body);
+    return {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: String(this.status),
+      scimType: this.scimType,
+      detail: this.detail,
+    };
+  }
+}
+
+function wrap(e) {
+  if (e instanceof Error && typeof e.scimBody === 'string') {
+    const err = new ScimError(e.message, {
+      scimType: e.scimType,
+      code: e.code,
+      status: e.status,
+      position: e.position,
+      operation: e.operation,
+      body: e.scimBody,
+    });
+    Error.captureStackTrace(err, wrap);
+    return err;
+  }
+  return e;
+}
+
+function describe(v) {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)})`;
+  if (typeof v === 'object' || typeof v === 'function' || typeof v === 'symbol') return `a ${typeof v}`;
+  return `${typeof v} ${String(v)}`;
+}
+
+function text(v, what) {
+  if (typeof v !== 'string') throw new TypeError(`${what} must be a string, got ${describe(v)}`);
+  if (!v.isWellFormed()) {
+    let i = 0;
+    for (const ch of v) {
+      if (ch.length === 1 && ch >= '\ud800' && ch <= '\udfff') break;
+      i += ch.length;
+    }
+    throw new TypeError(`${what} holds a lone surrogate at index ${i} (not Unicode text)`);
+  }
+  return v;
+}
+
+function object(v, what) {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw new TypeError(`${what} must be an object, got ${describe(v)}`);
+  }
+  return v;
+}
+
+function optionsJson(options) {
+  if (options === undefined || options === null) return 'null';
+  object(options, 'options');
+  try {
+    return JSON.stringify(options);
+  } catch (e) {
+    throw new TypeError(`options cannot be read as JSON: ${e.message}`);
+  }
+}
+
+// JSON.stringify silently drops undefined, functions and symbols and writes NaN as null; refuse them instead.
+function strictJson(key, v) {
+  const t = typeof v;
+  if (t === 'undefined' || t === 'function' || t === 'symbol' || (t === 'number' && !Number.isFinite(v))) {
+    throw new TypeError('not JSON');
+  }
+  return v;
+}
+
+/** A filter (`?filter=`, RFC 7644 §3.4.2.2), parsed once; match it against any number of resources. */
+class Filter {
+  #native;
+
+  constructor(filter, options) {
+    text(filter, 'the filter');
+    try {
+      this.#native = new native.NativeFilter(filter, optionsJson(options));
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+
+  /** Whether `resource` (a plain object) satisfies the filter; reads only the attributes the filter names. */
+  matches(resource) {
+    object(resource, 'the resource');
+    try {
+      return this.#native.matches(resource);
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+
+  /** Whether the resource given as JSON text satisfies the filter. */
+  matchesJson(json) {
+    text(json, 'the resource JSON');
+    try {
+      return this.#native.matchesJson(json);
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+
+  /** The elements of `resources` that match, in order (the same objects). */
+  filter(resources) {
+    if (!Array.isArray(resources)) throw new TypeError(`the resources must be an array, got ${describe(resources)}`);
+    try {
+      return this.#native.filter(resources);
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+
+  /** The tolerances that took effect while parsing, sorted by name (log that a non-RFC filter was accepted). */
+  get quirksFired() {
+    return this.#native.quirksFired();
+  }
+
+  /** Whether `other` is a Filter with the same syntax tree. */
+  equals(other) {
+    return other instanceof Filter && this.#native.equals(other.#native);
+  }
+
+  /** The canonical form; it parses back to an equal filter. */
+  toString() {
+    return this.#native.canonical();
+  }
+
+  toJSON() {
+    return this.toString();
+  }
+
+  [inspect.custom]() {
+    return `Filter(${JSON.stringify(this.toString())})`;
+  }
+}
+
+/** A PATCH path (RFC 7644 §3.5.2), parsed on its own to validate or print it. */
+class Path {
+  #native;
+
+  constructor(path, options) {
+    text(path, 'the path');
+    try {
+      this.#native = new native.NativePath(path, optionsJson(options));
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+
+  equals(other) {
+    return other instanceof Path && this.#native.equals(other.#native);
+  }
+
+  toString() {
+    return this.#native.canonical();
+  }
+
+  toJSON() {
+    return this.toString();
+  }
+
+  [inspect.custom]() {
+    return `Path(${JSON.stringify(this.toString())})`;
+  }
+}
+
+/** A PatchOp request (RFC 7644 §3.5.2), parsed once; apply it to any number of resources. */
+class Patch {
+  #native;
+
+  /** `request` is the PatchOp body as an object (`req.body`); anything else is the core's invalidSyntax error. */
+  constructor(request, options) {
+    if (request instanceof native.NativePatch) {
+      this.#native = request; // from Patch.fromJson
+      return;
+    }
+    try {
+      this.#native = new native.NativePatch(request, optionsJson(options));
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+
+  /** The request given as JSON text (a raw request body). */
+  static fromJson(json, options) {
+    text(json, 'the PATCH request JSON');
+    try {
+      return new Patch(native.NativePatch.fromJson(json, optionsJson(options)));
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+
+  /** The patched resource, a new plain object; `resource` is never modified. Throws ScimError, atomically. */
+  apply(resource) {
+    return this.applyWithOutcome(resource).resource;
+  }
+
+  /** `{resource, changed, quirksFired}`: whether any operation modified the resource (keep `meta.version` and
+   *  `lastModified` when not), and the tolerances that took effect, sorted by name. */
+  applyWithOutcome(resource) {
+    object(resource, 'the resource');
+    // JSON text both ways is the fastest (benches/node-conversion.md). When the resource is not JSON (a cycle,
+    // BigInt, undefined, NaN, a lone surrogate, too deep), the typed copy reports what and where as a ScimError.
+    let json;
+    try {
+      json = JSON.stringify(resource, strictJson);
+    } catch {
+      json = undefined;
+    }
+    if (json !== undefined) {
+      try {
+        const out = this.#native.applyJson(json);
+        out.resource = JSON.parse(out.resource);
+        return out;
+      } catch (e) {
+        if (!(typeof e?.scimBody === 'string' && e.code.startsWith('document.'))) throw wrap(e);
+      }
+    }
+    try {
+      return this.#native.applyValue(resource);
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+
+  /** JSON text in, JSON text out. */
+  applyJson(json) {
+    return this.applyJsonWithOutcome(json).resource;
+  }
+
+  /** `{resource, changed, quirksFired}` with `resource` as JSON text. */
+  applyJsonWithOutcome(json) {
+    text(json, 'the resource JSON');
+    try {
+      return this.#native.applyJson(json);
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+
+  [inspect.custom]() {
+    return 'Patch {}';
+  }
+}
+
+/** The tolerances a quirks setting switches on (`"entra"`, `{preset: "entra", off: [...]}`); with no argument,
+ *  the name of every tolerance. */
+function quirkNames(quirks) {
+  try {
+    return native.quirkNames(quirks === undefined ? 'null' : JSON.stringify(quirks));
+  } catch (e) {
+    throw wrap(e);
+  }
+}
+
+module.exports = { Filter, Patch, Path, ScimError, quirkNames };
+// For the conversion benchmark (bench/conversion.mjs) only: the native classes with every strategy.
+Object.defineProperty(module.exports, '_native', { value: native, enumerable: false });

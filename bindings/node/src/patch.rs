@@ -1,0 +1,127 @@
+//! `Patch`: a PatchOp request parsed once and applied to copies. The document goes in as a copied value (b) or
+//! JSON text (c) and comes out as JavaScript objects (b) or JSON text for `JSON.parse` (c); `index.js` picks the
+//! measured fastest per call (benches/node-conversion.md). The input is never mutated.
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use scim_expr::{Outcome, Patch};
+use serde_json::Value;
+
+use crate::error::{throw, throw_doc, throw_doc_at};
+use crate::filter::{parse_json, read_options};
+use crate::js::{Js, Raw};
+
+#[napi]
+#[derive(Debug)]
+pub struct NativePatch {
+    patch: Patch,
+    max_depth: usize,
+    /// Each operation's `path` text, which an error's byte position points into.
+    paths: Vec<Option<String>>,
+}
+
+/// A member of an object by name, exact first, then ignoring ASCII case (as the core reads the envelope).
+fn member<'v>(v: &'v Value, name: &str) -> Option<&'v Value> {
+    let map = v.as_object()?;
+    map.get(name).or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
+}
+
+fn paths(request: &Value) -> Vec<Option<String>> {
+    let ops = member(request, "Operations").and_then(Value::as_array);
+    ops.into_iter().flatten().map(|op| member(op, "path").and_then(Value::as_str).map(String::from)).collect()
+}
+
+fn throw_at(js: Js, e: &scim_expr::Error, paths: &[Option<String>]) -> napi::Error {
+    let text = e.operation().and_then(|i| paths.get(i)).and_then(Option::as_deref);
+    throw(js, e, text)
+}
+
+/// The envelope (`{"Operations": [{"value": …}]}`) adds three levels above an operation's value. One level more
+/// is let through so that the core, which bounds a value's depth, reports a value just over the limit with the
+/// index of its operation.
+const ENVELOPE: usize = 4;
+
+#[napi]
+impl NativePatch {
+    /// From a request object (strategy b).
+    #[napi(constructor, catch_unwind)]
+    pub fn new(env: Env, request: Unknown, options: String) -> Result<NativePatch> {
+        let js = Js::new(&env);
+        let options = read_options(js, &options)?;
+        let max_depth = options.limits().max_document_depth;
+        let request = crate::to_value::request_to_value(js, request.raw(), max_depth, ENVELOPE)
+            .map_err(|(e, op)| throw_doc_at(js, e, "PATCH request", op))?;
+        NativePatch::parse(js, &request, &options)
+    }
+
+    /// From a request as JSON text (strategy c).
+    #[napi(factory, catch_unwind)]
+    pub fn from_json(env: Env, text: String, options: String) -> Result<NativePatch> {
+        let js = Js::new(&env);
+        let options = read_options(js, &options)?;
+        let max_depth = options.limits().max_document_depth.saturating_add(ENVELOPE);
+        let request = parse_json(js, &text, max_depth, "PATCH request")?;
+        NativePatch::parse(js, &request, &options)
+    }
+
+    fn parse(js: Js, request: &Value, options: &scim_expr::Options) -> Result<NativePatch> {
+        let paths = paths(request);
+        let patch = Patch::parse_with(request, options).map_err(|e| throw_at(js, &e, &paths))?;
+        Ok(NativePatch { patch, max_depth: options.limits().max_document_depth, paths })
+    }
+
+    fn run(&self, js: Js, mut doc: Value) -> Result<(Value, Outcome)> {
+        let outcome = self.patch.apply(&mut doc).map_err(|e| throw_at(js, &e, &self.paths))?;
+        Ok((doc, outcome))
+    }
+
+    fn read(&self, js: Js, doc: Raw) -> Result<Value> {
+        crate::to_value::to_value(js, doc, self.max_depth).map_err(|e| throw_doc(js, e, "document"))
+    }
+
+    /// Object in, object out (b, b).
+    #[napi(catch_unwind)]
+    pub fn apply_value<'env>(&self, env: &'env Env, doc: Unknown<'env>) -> Result<Unknown<'env>> {
+        let js = Js::new(env);
+        let (doc, outcome) = self.run(js, self.read(js, doc.raw())?)?;
+        result(js, crate::from_value::from_value(js, &doc)?, outcome)
+    }
+
+    /// Object in, JSON text out (b, c).
+    #[napi(catch_unwind)]
+    pub fn apply_value_text<'env>(&self, env: &'env Env, doc: Unknown<'env>) -> Result<Unknown<'env>> {
+        let js = Js::new(env);
+        let (doc, outcome) = self.run(js, self.read(js, doc.raw())?)?;
+        result(js, js.str(&doc.to_string())?, outcome)
+    }
+
+    /// JSON text in, JSON text out (c, c): the `applyJson` twin.
+    #[napi(catch_unwind)]
+    pub fn apply_json<'env>(&self, env: &'env Env, text: String) -> Result<Unknown<'env>> {
+        let js = Js::new(env);
+        let (doc, outcome) = self.run(js, parse_json(js, &text, self.max_depth, "document")?)?;
+        result(js, js.str(&doc.to_string())?, outcome)
+    }
+
+    /// JSON text in, object out (c, b).
+    #[napi(catch_unwind)]
+    pub fn apply_json_value<'env>(&self, env: &'env Env, text: String) -> Result<Unknown<'env>> {
+        let js = Js::new(env);
+        let (doc, outcome) = self.run(js, parse_json(js, &text, self.max_depth, "document")?)?;
+        result(js, crate::from_value::from_value(js, &doc)?, outcome)
+    }
+}
+
+/// `{resource, changed, quirksFired}`.
+fn result<'env>(js: Js, resource: Raw, outcome: Outcome) -> Result<Unknown<'env>> {
+    let obj = js.object()?;
+    js.set_named(obj, c"resource", resource)?;
+    js.set_named(obj, c"changed", js.boolean(outcome.changed())?)?;
+    let fired = outcome.quirks_fired();
+    let arr = js.array(fired.len())?;
+    for (i, name) in (0u32..).zip(fired) {
+        js.set_element(arr, i, js.str(name)?)?;
+    }
+    js.set_named(obj, c"quirksFired", arr)?;
+    Ok(js.unknown(obj))
+}
