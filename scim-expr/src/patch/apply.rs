@@ -93,6 +93,25 @@ fn is_primary(v: &Value) -> bool {
     v.as_object().is_some_and(|o| o.iter().any(|(k, v)| k.eq_ignore_ascii_case("primary") && *v == Value::Bool(true)))
 }
 
+/// A value of a multi-valued attribute `name` that holds a sub-attribute twice, under keys that differ only in case
+/// (`{"value": "a", "Value": "b"}`), is `patch.invalid_value`: names are case-insensitive, so it is ambiguous.
+fn duplicate_sub_attributes(v: &Value, name: &str) -> Result<(), Error> {
+    let Some(object) = v.as_object().filter(|o| o.len() > 1) else { return Ok(()) };
+    let mut keys: Vec<(String, &str)> = object.keys().map(|k| (k.to_ascii_lowercase(), k.as_str())).collect();
+    keys.sort_unstable();
+    match keys.windows(2).find_map(|w| match w {
+        [(a, x), (b, y)] if a == b => Some((*x, *y)),
+        _ => None,
+    }) {
+        None => Ok(()),
+        Some((x, y)) => Err(invalid_value(format!(
+            "a value of \"{name}\" has both \"{}\" and \"{}\": sub-attribute names are case-insensitive",
+            crate::grammar::shorten(x),
+            crate::grammar::shorten(y)
+        ))),
+    }
+}
+
 fn invalid_value(message: String) -> Error {
     Error::patch(ErrorKind::InvalidValue, message)
 }
@@ -536,6 +555,7 @@ impl<'a> Applier<'a> {
                 return Err(invalid_value(format!("\"{}\" cannot hold a null value", a.name())));
             }
             check_type(a.def, v, a.name())?;
+            duplicate_sub_attributes(v, a.name())?;
         }
         if values.iter().filter(|v| is_primary(v)).count() > 1 {
             return Err(Error::patch(
@@ -801,6 +821,7 @@ impl<'a> Applier<'a> {
         element.retain(|_, v| !v.is_null());
         let element = Value::Object(element);
         check_type(a.def, &element, a.name())?;
+        duplicate_sub_attributes(&element, a.name())?;
         let loc = a.loc();
         if let Some(Value::Array(items)) = at(self.doc, &loc) {
             let index = items.len();
