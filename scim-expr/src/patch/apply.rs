@@ -1090,10 +1090,19 @@ fn new_values(existing: &[Value], adding: &[&Value]) -> Vec<Value> {
     fresh
 }
 
-/// A hash consistent with `Value`'s equality: object members in any order, numbers by their JSON value.
+/// A hash consistent with `Value`'s equality: object members in any order, numbers by their JSON value. Only the
+/// first [`HASH_DEPTH`] levels count, so that a value already in the document, which may nest arbitrarily deep,
+/// is hashed without deep recursion; equal values still hash alike.
 fn hash(v: &Value) -> u64 {
+    hash_to(v, HASH_DEPTH)
+}
+
+const HASH_DEPTH: usize = 16;
+
+fn hash_to(v: &Value, depth: usize) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
+    let Some(depth) = depth.checked_sub(1) else { return 0 };
     match v {
         Value::Null => 0u8.hash(&mut h),
         Value::Bool(b) => (1u8, b).hash(&mut h),
@@ -1102,14 +1111,14 @@ fn hash(v: &Value) -> u64 {
         Value::Array(items) => {
             4u8.hash(&mut h);
             for item in items {
-                hash(item).hash(&mut h);
+                hash_to(item, depth).hash(&mut h);
             }
         }
         Value::Object(members) => {
             // Order-independent: the sum of the members' hashes.
             let sum = members.iter().fold(0u64, |acc, (k, v)| {
                 let mut mh = std::collections::hash_map::DefaultHasher::new();
-                (k, hash(v)).hash(&mut mh);
+                (k, hash_to(v, depth)).hash(&mut mh);
                 acc.wrapping_add(mh.finish())
             });
             (5u8, sum).hash(&mut h);
