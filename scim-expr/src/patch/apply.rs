@@ -512,7 +512,9 @@ impl<'a> Applier<'a> {
                     a.name()
                 )));
             }
-            if multi {
+            // An array replacing a single value of an attribute no schema defines makes it multi-valued: its
+            // values are checked as any multi-valued attribute's are.
+            if multi || (a.def.is_none() && value.is_array()) {
                 self.set_multi(op, a, value)?;
             } else if complex {
                 self.set_complex(a, value)?;
