@@ -61,7 +61,6 @@ fn int_cmp_float(a: i128, f: f64) -> Option<Ordering> {
         return None;
     }
     let floor = f.floor();
-    #[allow(clippy::cast_possible_truncation)]
     let whole = floor as i128;
     Some(a.cmp(&whole).then(if f > floor { Ordering::Less } else { Ordering::Equal }))
 }

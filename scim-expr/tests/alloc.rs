@@ -1,5 +1,6 @@
-//! Memory behaviour, measured with a counting allocator: evaluating a filter allocates nothing, and protecting a
-//! large group against a failing PATCH costs far less than one copy of the group.
+//! Memory behaviour, measured with a counting allocator: evaluating a filter allocates nothing, whatever the
+//! document's size (many values, long strings, deep nesting, many members), and protecting a large group against a
+//! failing PATCH costs far less than one copy of the group.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 // A global allocator is unsafe to implement; this one only forwards to the system allocator and counts.
 #![allow(unsafe_code)]
@@ -66,6 +67,83 @@ fn evaluating_a_filter_allocates_nothing() {
     ] {
         let f = Filter::parse(text).unwrap();
         assert_eq!(allocated_by(|| assert!(f.matches(&doc) || !f.matches(&doc))), 0, "{text}");
+    }
+}
+
+/// A User with 10,000 emails, a 1 MB display name, an extension, a `schemas` list of 1,000 URNs, a 1,000-level
+/// attribute and 10,000 unknown members: every part of a document evaluation reads.
+fn large_user() -> Value {
+    let mut emails: Vec<Value> = (0..10_000)
+        .map(|i| json!({"type": if i % 2 == 0 { "home" } else { "other" }, "value": format!("user{i}@example.com")}))
+        .collect();
+    emails.push(json!({"type": "work", "value": "kim@example.com", "primary": true}));
+    let mut schemas: Vec<Value> = (0..1_000).map(|i| json!(format!("urn:example:scim:unused:{i}"))).collect();
+    schemas.push(json!("urn:ietf:params:scim:schemas:core:2.0:User"));
+    schemas.push(json!("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"));
+    // Built by hand: `json!` would serialise the inner value again at every level.
+    let mut deep = json!("leaf");
+    for _ in 0..1_000 {
+        let mut level = serde_json::Map::new();
+        level.insert("a".into(), Value::Array(vec![deep]));
+        deep = Value::Object(level);
+    }
+    let mut doc = json!({
+        "schemas": schemas,
+        "userName": "Kim.Berg@example.com",
+        "displayName": "Ä".repeat(500_000),
+        "title": "Tour Guide",
+        "active": true,
+        "emails": emails,
+        "meta": {"lastModified": "2011-05-13T04:42:34Z", "created": "2010-01-23T04:56:22Z"},
+        "name": {"familyName": "Straße", "givenName": "Kim"},
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+            "employeeNumber": "701984", "manager": {"value": "26118915-6090-4610-87e4-49d8ca9f808d"}
+        }
+    });
+    doc["deep"] = deep;
+    for i in 0..10_000 {
+        doc[format!("x{i}")] = json!({"y": [i, i + 1]});
+    }
+    doc
+}
+
+#[test]
+fn evaluating_a_filter_on_a_large_document_allocates_nothing() {
+    use scim_expr::{Options, Quirks};
+    let doc = large_user();
+    let _serial = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let strict = Options::new();
+    let entra = Options::new().with_quirks(Quirks::entra());
+    let lenient = Options::new().with_quirks(Quirks::lenient());
+    for (text, options, expect) in [
+        (r#"emails[type eq "work" and value co "@EXAMPLE.com"]"#, &strict, true),
+        (r#"emails[type eq "nowhere"]"#, &strict, false),
+        (r#"emails.value ew "9999@example.com""#, &strict, true),
+        (r#"emails.value eq "USER5000@EXAMPLE.COM""#, &strict, true),
+        (r#"emails[primary eq true].value eq "kim@example.com""#, &entra, true),
+        (r#"emails ne "nobody@example.com""#, &strict, true),
+        (r#"emails.display eq null and emails pr"#, &strict, true),
+        (r#"displayName sw "ÄÄÄ" and displayName co "ää" and not (displayName ew "b")"#, &strict, true),
+        (r#"displayName gt "Ä""#, &strict, true),
+        (
+            r#"meta.lastModified ge "2011-05-13T06:42:34+02:00" and meta.created lt "2011-01-01T00:00:00Z""#,
+            &strict,
+            true,
+        ),
+        (r#"name.familyName eq "STRASSE" or name.givenName eq "x""#, &strict, true),
+        (r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "701984""#, &strict, true),
+        (r#"manager.value eq "26118915-6090-4610-87e4-49d8ca9f808d""#, &entra, true),
+        (r#"active eq "True""#, &entra, true),
+        (r#"title eq Tour"#, &lenient, false),
+        (r#"deep pr and deep.a pr and deep[a pr]"#, &strict, true),
+        (r#"x9999.y eq 10000 and x5000 pr and x1.y gt 1.5"#, &strict, true),
+        (r#"schemas eq "urn:example:scim:unused:999""#, &strict, true),
+        (r#"nickName pr or userName ne "kim.berg@example.com""#, &strict, false),
+    ] {
+        let f = scim_expr::Filter::parse_with(text, options).unwrap();
+        let mut hit = None;
+        assert_eq!(allocated_by(|| hit = Some(f.matches(&doc))), 0, "{text}");
+        assert_eq!(hit, Some(expect), "{text}");
     }
 }
 
