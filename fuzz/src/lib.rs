@@ -36,6 +36,14 @@ pub fn options(quirks: Quirks) -> Options {
     Options::new().with_quirks(quirks)
 }
 
+/// `options` with no length limits: for parsing a canonical form, which can be longer than the input it was printed
+/// from (`x eq 1e2` prints `x eq 100.0`; lenient's unquoted `x eq a` prints `x eq "a"`), so an input at the length
+/// limit may print past it. The depth limit stays: printing never nests deeper.
+pub fn unbounded_length(options: Options) -> Options {
+    let limits = options.limits().with_max_filter_length(usize::MAX).with_max_path_length(usize::MAX);
+    options.with_limits(limits)
+}
+
 /// Options with these tolerances and no schemas: what the Arbitrary ASTs are generated for.
 pub fn schemaless(quirks: Quirks) -> Options {
     Options::new().with_quirks(quirks).with_schemas(Schemas::empty())
