@@ -93,7 +93,7 @@ fn is_primary(v: &Value) -> bool {
     v.as_object().is_some_and(|o| o.iter().any(|(k, v)| k.eq_ignore_ascii_case("primary") && *v == Value::Bool(true)))
 }
 
-/// A value of a multi-valued attribute `name` that holds a sub-attribute twice, under keys that differ only in case
+/// A value of attribute `name` that holds a sub-attribute twice, under keys that differ only in case
 /// (`{"value": "a", "Value": "b"}`), is `patch.invalid_value`: names are case-insensitive, so it is ambiguous.
 fn duplicate_sub_attributes(v: &Value, name: &str) -> Result<(), Error> {
     let Some(object) = v.as_object().filter(|o| o.len() > 1) else { return Ok(()) };
@@ -478,6 +478,7 @@ impl<'a> Applier<'a> {
             let mark = self.tx.len();
             let was_assigned = !unassigned(at(self.doc, &a.loc()));
             check_type(a.def, value, a.name())?;
+            duplicate_sub_attributes(value, a.name())?;
             self.ensure_extension(a);
             self.tx.set_key(self.doc, &a.container, &a.key, value.clone());
             return self.check_attribute(a, mark, was_assigned);
@@ -522,6 +523,7 @@ impl<'a> Applier<'a> {
                 self.tx.remove_key(self.doc, &a.container, &a.key);
             } else {
                 check_type(a.def, value, a.name())?;
+                duplicate_sub_attributes(value, a.name())?;
                 self.ensure_extension(a);
                 self.tx.set_key(self.doc, &a.container, &a.key, value.clone());
             }
@@ -885,6 +887,7 @@ impl<'a> Applier<'a> {
                 }
                 (None, _) => {
                     check_type(a.def, value, a.name())?;
+                    duplicate_sub_attributes(value, a.name())?;
                     self.tx.set_element(self.doc, &loc, i, value.clone());
                 }
             }
