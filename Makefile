@@ -29,6 +29,7 @@ fmt:
 FUZZ_TARGETS := filter_parse filter_roundtrip filter_eval path_parse patch_apply
 FUZZ_SMOKE_SECONDS ?= 30
 FUZZ_SECONDS ?= 1800
+FUZZ_RUN_SECONDS ?= $(FUZZ_SMOKE_SECONDS)
 FUZZ_TOOLS := $(CURDIR)/target/tools
 CARGO_FUZZ := $(FUZZ_TOOLS)/bin/cargo-fuzz
 # No sanitizer (the crate has no unsafe code; panics are what the oracles report), debug assertions on.
