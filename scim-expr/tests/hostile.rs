@@ -340,3 +340,19 @@ fn a_quirk_preset_does_not_lift_the_limits() {
         assert_eq!(Filter::parse_with(&unquoted, &o).unwrap_err().code(), "filter.too_long");
     }
 }
+
+/// One more operation, one more value than the defaults allow (10,000 and 100,000).
+#[test]
+fn huge_requests_are_refused_by_count() {
+    let ops: Vec<Value> = (0..10_001).map(|i| json!({"op": "add", "path": format!("x{i}"), "value": i})).collect();
+    let request = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops});
+    let Err(err) = Patch::parse(&request) else { panic!("10,001 operations were accepted") };
+    assert_eq!((err.code(), err.scim_type(), err.operation()), ("patch.too_many_operations", ScimType::TooMany, None));
+    let members: Vec<Value> = (0..100_001).map(|i| json!({"value": format!("u{i}")})).collect();
+    let request = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "add", "path": "members", "value": members}]
+    });
+    let Err(err) = Patch::parse(&request) else { panic!("100,001 values were accepted") };
+    assert_eq!((err.code(), err.scim_type(), err.operation()), ("patch.too_many_values", ScimType::TooMany, Some(0)));
+}
