@@ -42,13 +42,27 @@ impl Num {
         }
     }
 
-    /// Compares by value: `30` equals `30.0`. `None` when either is NaN.
+    /// Compares by value: `30` equals `30.0`. `None` when either is NaN. An integer and a double compare exactly
+    /// (`18446744073709551615` is less than the double 2^64, which `u64::MAX as f64` would equal).
     pub fn compare(self, other: Num) -> Option<Ordering> {
-        match (self.as_i128(), other.as_i128()) {
-            (Some(a), Some(b)) => Some(a.cmp(&b)),
+        match (self, self.as_i128(), other, other.as_i128()) {
+            (_, Some(a), _, Some(b)) => Some(a.cmp(&b)),
+            (_, Some(a), Num::Float(f), None) => int_cmp_float(a, f),
+            (Num::Float(f), None, _, Some(b)) => int_cmp_float(b, f).map(Ordering::reverse),
             _ => self.as_f64().partial_cmp(&other.as_f64()),
         }
     }
+}
+
+/// `a` (within 64 bits) against `f`, exactly: against `f`'s integer part, then its fraction. The cast saturates,
+/// and `a` is never `i128::MIN` or `i128::MAX`, so doubles past the range (and infinities) order correctly.
+fn int_cmp_float(a: i128, f: f64) -> Option<Ordering> {
+    if f.is_nan() {
+        return None;
+    }
+    let floor = f.floor();
+    let whole = floor as i128;
+    Some(a.cmp(&whole).then(if f > floor { Ordering::Less } else { Ordering::Equal }))
 }
 
 /// The case folding applied to one character when comparing case-insensitively: upper-casing then lower-casing
@@ -277,6 +291,19 @@ mod tests {
         assert_eq!(Num::Int(30).compare(Num::Float(30.0)), Some(Ordering::Equal));
         assert_eq!(Num::UInt(u64::MAX).compare(Num::Int(-1)), Some(Ordering::Greater));
         assert_eq!(Num::Float(f64::NAN).compare(Num::Int(1)), None);
+        // Exactly, past 2^53 and at 2^64.
+        let two_64 = 18_446_744_073_709_551_616.0;
+        assert_eq!(Num::UInt(u64::MAX).compare(Num::Float(two_64)), Some(Ordering::Less));
+        assert_eq!(Num::Float(two_64).compare(Num::UInt(u64::MAX)), Some(Ordering::Greater));
+        assert_eq!(
+            Num::Int(9_007_199_254_740_993).compare(Num::Float(9_007_199_254_740_992.0)),
+            Some(Ordering::Greater)
+        );
+        assert_eq!(Num::Int(-3).compare(Num::Float(-2.5)), Some(Ordering::Less));
+        assert_eq!(Num::Int(-2).compare(Num::Float(-2.5)), Some(Ordering::Greater));
+        assert_eq!(Num::Int(2).compare(Num::Float(2.5)), Some(Ordering::Less));
+        assert_eq!(Num::Int(i64::MAX).compare(Num::Float(f64::INFINITY)), Some(Ordering::Less));
+        assert_eq!(Num::Int(i64::MIN).compare(Num::Float(-1e300)), Some(Ordering::Greater));
     }
 
     #[test]

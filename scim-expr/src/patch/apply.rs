@@ -93,6 +93,25 @@ fn is_primary(v: &Value) -> bool {
     v.as_object().is_some_and(|o| o.iter().any(|(k, v)| k.eq_ignore_ascii_case("primary") && *v == Value::Bool(true)))
 }
 
+/// A value of attribute `name` that holds a sub-attribute twice, under keys that differ only in case
+/// (`{"value": "a", "Value": "b"}`), is `patch.invalid_value`: names are case-insensitive, so it is ambiguous.
+fn duplicate_sub_attributes(v: &Value, name: &str) -> Result<(), Error> {
+    let Some(object) = v.as_object().filter(|o| o.len() > 1) else { return Ok(()) };
+    let mut keys: Vec<(String, &str)> = object.keys().map(|k| (k.to_ascii_lowercase(), k.as_str())).collect();
+    keys.sort_unstable();
+    match keys.windows(2).find_map(|w| match w {
+        [(a, x), (b, y)] if a == b => Some((*x, *y)),
+        _ => None,
+    }) {
+        None => Ok(()),
+        Some((x, y)) => Err(invalid_value(format!(
+            "a value of \"{name}\" has both \"{}\" and \"{}\": sub-attribute names are case-insensitive",
+            crate::grammar::shorten(x),
+            crate::grammar::shorten(y)
+        ))),
+    }
+}
+
 fn invalid_value(message: String) -> Error {
     Error::patch(ErrorKind::InvalidValue, message)
 }
@@ -463,6 +482,7 @@ impl<'a> Applier<'a> {
             let mark = self.tx.len();
             let was_assigned = !unassigned(at(self.doc, &a.loc()));
             check_type(a.def, value, a.name())?;
+            duplicate_sub_attributes(value, a.name())?;
             self.ensure_extension(a);
             self.tx.set_key(self.doc, &a.container, &a.key, value.clone());
             return self.check_attribute(a, mark, was_assigned);
@@ -497,7 +517,9 @@ impl<'a> Applier<'a> {
                     a.name()
                 )));
             }
-            if multi {
+            // An array replacing a single value of an attribute no schema defines makes it multi-valued: its
+            // values are checked as any multi-valued attribute's are.
+            if multi || (a.def.is_none() && value.is_array()) {
                 self.set_multi(op, a, value)?;
             } else if complex {
                 self.set_complex(a, value)?;
@@ -505,6 +527,7 @@ impl<'a> Applier<'a> {
                 self.tx.remove_key(self.doc, &a.container, &a.key);
             } else {
                 check_type(a.def, value, a.name())?;
+                duplicate_sub_attributes(value, a.name())?;
                 self.ensure_extension(a);
                 self.tx.set_key(self.doc, &a.container, &a.key, value.clone());
             }
@@ -543,15 +566,8 @@ impl<'a> Applier<'a> {
             if v.is_null() {
                 return Err(invalid_value(format!("\"{}\" cannot hold a null value", a.name())));
             }
-            if let Some((first, second)) = v.as_object().and_then(case_duplicate) {
-                return Err(invalid_value(format!(
-                    "a value of \"{}\" names one sub-attribute twice, as \"{}\" and \"{}\" (names are case-insensitive)",
-                    a.name(),
-                    crate::grammar::shorten(first),
-                    crate::grammar::shorten(second)
-                )));
-            }
             check_type(a.def, v, a.name())?;
+            duplicate_sub_attributes(v, a.name())?;
         }
         if values.iter().filter(|v| is_primary(v)).count() > 1 {
             return Err(Error::patch(
@@ -817,6 +833,7 @@ impl<'a> Applier<'a> {
         element.retain(|_, v| !v.is_null());
         let element = Value::Object(element);
         check_type(a.def, &element, a.name())?;
+        duplicate_sub_attributes(&element, a.name())?;
         let loc = a.loc();
         if let Some(Value::Array(items)) = at(self.doc, &loc) {
             let index = items.len();
@@ -878,6 +895,7 @@ impl<'a> Applier<'a> {
                 }
                 (None, _) => {
                     check_type(a.def, value, a.name())?;
+                    duplicate_sub_attributes(value, a.name())?;
                     self.tx.set_element(self.doc, &loc, i, value.clone());
                 }
             }
@@ -1046,15 +1064,6 @@ fn same_value(existing: &Value, adding: &Value) -> bool {
     }
 }
 
-/// Two member names of `members` that differ only in ASCII case, if any.
-fn case_duplicate(members: &Map<String, Value>) -> Option<(&str, &str)> {
-    if members.len() < 2 {
-        return None;
-    }
-    let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::with_capacity(members.len());
-    members.keys().find_map(|k| seen.insert(k.to_ascii_lowercase(), k).map(|first| (first, k.as_str())))
-}
-
 /// `v` without its members that are null, borrowed when it has none.
 fn without_null_members(v: &Value) -> Cow<'_, Value> {
     match v {
@@ -1104,10 +1113,19 @@ fn new_values(existing: &[Value], adding: &[&Value]) -> Vec<Value> {
     fresh
 }
 
-/// A hash consistent with `Value`'s equality: object members in any order, numbers by their JSON value.
+/// A hash consistent with `Value`'s equality: object members in any order, numbers by their JSON value. Only the
+/// first [`HASH_DEPTH`] levels count, so that a value already in the document, which may nest arbitrarily deep,
+/// is hashed without deep recursion; equal values still hash alike.
 fn hash(v: &Value) -> u64 {
+    hash_to(v, HASH_DEPTH)
+}
+
+const HASH_DEPTH: usize = 16;
+
+fn hash_to(v: &Value, depth: usize) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
+    let Some(depth) = depth.checked_sub(1) else { return 0 };
     match v {
         Value::Null => 0u8.hash(&mut h),
         Value::Bool(b) => (1u8, b).hash(&mut h),
@@ -1116,14 +1134,14 @@ fn hash(v: &Value) -> u64 {
         Value::Array(items) => {
             4u8.hash(&mut h);
             for item in items {
-                hash(item).hash(&mut h);
+                hash_to(item, depth).hash(&mut h);
             }
         }
         Value::Object(members) => {
             // Order-independent: the sum of the members' hashes.
             let sum = members.iter().fold(0u64, |acc, (k, v)| {
                 let mut mh = std::collections::hash_map::DefaultHasher::new();
-                (k, hash(v)).hash(&mut mh);
+                (k, hash_to(v, depth)).hash(&mut mh);
                 acc.wrapping_add(mh.finish())
             });
             (5u8, sum).hash(&mut h);

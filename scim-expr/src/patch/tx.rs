@@ -127,8 +127,8 @@ impl Tx {
     }
 
     /// Takes every change back, newest first.
-    pub fn rollback(self, root: &mut Value) {
-        for undo in self.log.into_iter().rev() {
+    pub fn rollback(mut self, root: &mut Value) {
+        for undo in std::mem::take(&mut self.log).into_iter().rev() {
             match undo {
                 Undo::Key { parent, key, old } => {
                     if let Some(obj) = object_mut(root, &parent) {
@@ -158,6 +158,33 @@ impl Tx {
                     }
                 }
             }
+        }
+    }
+}
+
+impl Drop for Tx {
+    /// What the changes displaced came from the document, which may nest deeper than serde_json's recursive drop
+    /// can go on a small stack (a client's 100,000-level attribute, removed): it is taken apart without recursion.
+    fn drop(&mut self) {
+        let mut stack: Vec<Value> = Vec::new();
+        for undo in self.log.drain(..) {
+            match undo {
+                Undo::Key { old: Some(v), .. } | Undo::Element { old: v, .. } => stack.push(v),
+                Undo::Reinsert { removed, .. } => stack.extend(removed.into_iter().map(|(_, v)| v)),
+                Undo::Key { old: None, .. } | Undo::Truncate { .. } => {}
+            }
+        }
+        discard(stack);
+    }
+}
+
+/// Drops `values` and everything in them, one level at a time.
+pub(crate) fn discard(mut values: Vec<Value>) {
+    while let Some(mut v) = values.pop() {
+        match &mut v {
+            Value::Array(items) => values.append(items),
+            Value::Object(map) => values.extend(std::mem::take(map).into_iter().map(|(_, v)| v)),
+            _ => {}
         }
     }
 }
