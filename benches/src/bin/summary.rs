@@ -136,7 +136,10 @@ fn collect(dir: &Path, out: &mut BTreeMap<String, f64>) -> Result<(), String> {
                 let read =
                     |f: &str| -> Option<Value> { serde_json::from_str(&std::fs::read_to_string(p.join(f)).ok()?).ok() };
                 if let (Some(b), Some(est)) = (read("benchmark.json"), read("estimates.json")) {
-                    if let (Some(id), Some(med)) = (b["full_id"].as_str(), est["median"]["point_estimate"].as_f64()) {
+                    if let (Some(id), Some(med)) = (
+                        b.get("full_id").and_then(Value::as_str),
+                        est.pointer("/median/point_estimate").and_then(Value::as_f64),
+                    ) {
                         out.insert(id.to_owned(), med);
                     }
                 }
