@@ -36,12 +36,14 @@ bench-rs:
 bench-py:
 	test -x $(BENCH_PY)/.venv/bin/python || python3 -m venv $(BENCH_PY)/.venv
 	$(BENCH_PY)/.venv/bin/pip install -q -r $(BENCH_PY)/requirements.txt
+	@test -f bindings/python/pyproject.toml || { echo "bench-py: bindings/python (the Python binding) is missing"; exit 1; }
 	$(BENCH_PY)/.venv/bin/pip install -q ./bindings/python
 	nice $(BENCH_PY)/.venv/bin/python $(BENCH_PY)/bench.py
 
 ## bench-node: the Node binding vs scim2-parse-filter, scim-patch and scimmy, peers from their own package-lock.json
 bench-node:
 	cd $(BENCH_NODE) && npm ci --no-audit --no-fund
+	@test -f bindings/node/package.json || { echo "bench-node: bindings/node (the Node binding) is missing"; exit 1; }
 	cd bindings/node && npm ci --no-audit --no-fund && npm run build
 	nice node $(BENCH_NODE)/bench.js
 
