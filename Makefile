@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: demo test test-rs test-py test-node bench-node lint fmt build clean fuzz fuzz-smoke fuzz-run fuzz-seeds
+.PHONY: demo test test-rs test-py test-node test-bench lint fmt build clean fuzz fuzz-smoke fuzz-run fuzz-seeds bench bench-rs bench-py bench-node bench-node-conversion
 
 ## demo: the scim-expr command on the bundled SCIM data in examples/
 demo:
@@ -10,7 +10,7 @@ demo:
 	SCIM_EXPR=$(CURDIR)/target/release/scim-expr bash examples/demo.sh
 
 ## test: every test suite the project has
-test: lint test-rs test-py test-node fuzz-smoke
+test: lint test-rs test-py test-node test-bench fuzz-smoke
 
 ## test-rs: unit tests, the vectors (one test per id), doctests, CLI tests, property tests
 test-rs:
@@ -38,9 +38,39 @@ test-node: $(NODE_DIR)/node_modules/.package-lock.json
 $(NODE_DIR)/node_modules/.package-lock.json: $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
 	cd $(NODE_DIR) && npm ci --no-audit --no-fund
 
-## bench-node: the Node conversion measurements of benches/node-conversion.md
-bench-node: $(NODE_DIR)/node_modules/.package-lock.json
+## bench-node-conversion: the Node conversion measurements of benches/node-conversion.md
+bench-node-conversion: $(NODE_DIR)/node_modules/.package-lock.json
 	cd $(NODE_DIR) && npm run --silent build && node bench/conversion.mjs 2
+
+## test-bench: compiles the criterion benches and runs each case once, untimed (a case that fails is an error)
+test-bench:
+	$(CARGO) test --locked -p scim-expr-benches --benches
+
+## bench: every benchmark: Rust criterion (with the Rust peers), then the Python and Node comparisons
+bench: bench-rs bench-py bench-node bench-node-conversion
+
+BENCH_PY := benches/compare/python
+BENCH_NODE := benches/compare/node
+
+## bench-rs: criterion benches of the core and of scim_v2 / scim-filter; prints the medians and ratios
+bench-rs:
+	nice $(CARGO) bench --locked -p scim-expr-benches --bench core $(if $(BENCH_ARGS),-- $(BENCH_ARGS))
+	$(CARGO) run --release --locked -q -p scim-expr-benches --bin agreement
+	$(CARGO) run --release --locked -q -p scim-expr-benches --bin summary
+
+## bench-py: the Python binding vs scim2-models and scim2-filter-parser, in a benchmark-only virtualenv
+bench-py:
+	test -x $(BENCH_PY)/.venv/bin/python || python3 -m venv $(BENCH_PY)/.venv
+	$(BENCH_PY)/.venv/bin/pip install -q -r $(BENCH_PY)/requirements.txt
+	@test -f bindings/python/pyproject.toml || { echo "bench-py: bindings/python (the Python binding) is missing"; exit 1; }
+	$(BENCH_PY)/.venv/bin/pip install -q ./bindings/python
+	nice $(BENCH_PY)/.venv/bin/python $(BENCH_PY)/bench.py
+
+## bench-node: the Node binding vs scim2-parse-filter, scim-patch and scimmy, peers from their own package-lock.json
+bench-node: $(NODE_DIR)/node_modules/.package-lock.json
+	cd $(BENCH_NODE) && npm ci --no-audit --no-fund
+	cd $(NODE_DIR) && npm run --silent build
+	nice node $(BENCH_NODE)/bench.js
 
 ## lint: formatting and clippy, warnings are errors (the binding crates also with their python and napi features)
 lint:

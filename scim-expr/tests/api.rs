@@ -279,3 +279,22 @@ fn integers_past_2_53_compare_exactly_up_to_64_bits() {
     assert!(hit("u lt 18446744073709551617"));
     assert_eq!(Filter::parse("u eq 1e400").unwrap_err().code(), "filter.invalid_number");
 }
+
+#[test]
+fn node_get_prefers_the_exact_key_then_the_first_ignoring_case_in_small_and_large_objects() {
+    for padding in [0usize, 40] {
+        // 0: an object read in one walk over its keys; 40: one searched by key first.
+        let mut doc = serde_json::json!({"USERNAME": 1, "userName": 2, "UserName": 3, "title": 4});
+        for i in 0..padding {
+            doc[format!("pad{i:02}")] = serde_json::json!(i);
+        }
+        let get = |name: &str| Node::get(&&doc, name).unwrap().cloned();
+        assert_eq!(get("userName"), Some(serde_json::json!(2)), "padding {padding}: the exact key wins");
+        assert_eq!(get("UserName"), Some(serde_json::json!(3)), "padding {padding}");
+        // No exact key: the first that equals it ignoring case, in key order ("USERNAME" < "UserName" < "userName").
+        assert_eq!(get("username"), Some(serde_json::json!(1)), "padding {padding}");
+        assert_eq!(get("TITLE"), Some(serde_json::json!(4)), "padding {padding}");
+        assert_eq!(get("titles"), None, "padding {padding}");
+        assert_eq!(get("user"), None, "padding {padding}");
+    }
+}

@@ -327,3 +327,31 @@ fn one_patch_applies_to_many_documents_from_many_threads() {
         }
     }
 }
+
+#[test]
+fn entra_removal_by_value_list_removes_exactly_the_listed_members() {
+    let entra = scim_expr::Options::new().with_quirks(scim_expr::Quirks::entra());
+    for listed_count in [3usize, 40] {
+        // 3: the scanning path; 40: the hash-index path for many values.
+        let mut group = big_group(1_000);
+        // Odd members from 101 on, one absent value, one repeated, one spelled `Value`, one element matched whole.
+        let mut listed: Vec<Value> =
+            (0..listed_count).map(|i| json!({"value": format!("user-{:06}", 101 + 2 * i)})).collect();
+        listed.push(json!({"value": "absent"}));
+        listed.push(json!({"value": "user-000101", "display": "repeated, other display"}));
+        listed.push(json!({"Value": "user-000002"}));
+        group["members"].as_array_mut().unwrap().push(json!("bare"));
+        listed.push(json!("bare"));
+        let patch =
+            Patch::parse_with(&request(vec![json!({"op": "Remove", "path": "members", "value": listed})]), &entra)
+                .unwrap();
+        assert!(patch.apply(&mut group).unwrap().changed());
+        let left: Vec<&str> = group["members"].as_array().unwrap().iter().filter_map(|m| m["value"].as_str()).collect();
+        let expected: Vec<String> = (0..1_000)
+            .filter(|&i| i != 2 && !(i >= 101 && i < 101 + 2 * listed_count && i % 2 == 1))
+            .map(|i| format!("user-{i:06}"))
+            .collect();
+        assert_eq!(left, expected, "listed_count = {listed_count}");
+        assert_eq!(group["members"].as_array().unwrap().len(), expected.len(), "the bare element is removed");
+    }
+}

@@ -240,22 +240,8 @@ impl<'a> Applier<'a> {
             single => vec![single],
         };
         let loc = a.loc();
-        let same = |l: &Value, item: &Value| match (identity(l), identity(item)) {
-            (Some((value, _)), Some((existing, _))) => value == existing,
-            _ => *l == *item,
-        };
-        // The listed values hashed by what `same` compares first, so that removing k of n values costs O(n + k).
-        let mut index: std::collections::HashMap<u64, Vec<&Value>> = std::collections::HashMap::new();
-        for l in &listed {
-            index.entry(identity_hash(l)).or_default().push(l);
-        }
         let indices: Vec<usize> = match at(self.doc, &loc) {
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .filter(|(_, item)| index.get(&identity_hash(item)).is_some_and(|ls| ls.iter().any(|l| same(l, item))))
-                .map(|(i, _)| i)
-                .collect(),
+            Some(Value::Array(items)) => listed_indices(items, &listed),
             _ => Vec::new(),
         };
         self.elements(Op::Remove, &a, &indices, None, &Value::Null, "")?;
@@ -1043,21 +1029,37 @@ fn eq_terms(expr: &Expr) -> Option<Vec<(&str, Value)>> {
     }
 }
 
-/// The `value` and `type` sub-attributes of a complex value, found ignoring case.
-fn identity(v: &Value) -> Option<(&Value, Option<&Value>)> {
-    let members = v.as_object()?;
-    let find = |name: &str| members.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v);
-    Some((find("value").filter(|v| !v.is_null())?, find("type")))
+/// What identifies a complex value: its `value` and `type` sub-attributes.
+type Identity<'v> = Option<(&'v Value, Option<&'v Value>)>;
+
+/// Sub-attribute `name` of a complex value: the first member whose key equals it ignoring case. Found by walking
+/// the keys rather than by `Map::get`: the walk compares lengths first and reads the bytes of only the keys as long
+/// as `name`, where the map's ordered search reads every key it passes, one cache miss each in a large group.
+fn sub_value<'v>(members: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
+    members.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+}
+
+/// The non-null `value` sub-attribute of a complex value.
+fn identity_value(v: &Value) -> Option<&Value> {
+    sub_value(v.as_object()?, "value").filter(|v| !v.is_null())
+}
+
+/// The `value` and `type` sub-attributes of a complex value (`None` without a non-null `value`).
+fn identity(v: &Value) -> Identity<'_> {
+    let value = identity_value(v)?;
+    Some((value, v.as_object().and_then(|m| sub_value(m, "type"))))
 }
 
 /// Whether `existing` already holds what `adding` would add: for a complex value with a `value`, a value with the
 /// same `value` and (if `adding` names one) the same `type`; otherwise an equal value. Re-adding a member with a
 /// `display` is no change (RFC 7644 §3.5.2.1: "If the user was already a member of this group, no changes should be
-/// made"; rfc-digest §5 A19).
-fn same_value(existing: &Value, adding: &Value) -> bool {
-    match (identity(adding), identity(existing)) {
-        (Some((value, kind)), Some((existing_value, existing_kind))) => {
-            value == existing_value && kind.map_or(true, |k| Some(k) == existing_kind)
+/// made"; rfc-digest §5 A19). `adding_id` is `identity(adding)`, computed once by the caller; `existing`'s `type`
+/// is read only when the values are equal, so that scanning a large group reads one member of each element.
+fn same_value(existing: &Value, adding: &Value, adding_id: Identity<'_>) -> bool {
+    match (adding_id, identity_value(existing)) {
+        (Some((value, kind)), Some(existing_value)) => {
+            value == existing_value
+                && kind.map_or(true, |k| existing.as_object().and_then(|m| sub_value(m, "type")) == Some(k))
         }
         (Some(_), None) => false,
         (None, _) => existing == adding,
@@ -1074,43 +1076,95 @@ fn without_null_members(v: &Value) -> Cow<'_, Value> {
     }
 }
 
-/// What [`same_value`] compares first, hashed.
-fn identity_hash(v: &Value) -> u64 {
-    identity(v).map_or_else(|| hash(v), |(value, _)| hash(value).wrapping_add(1))
+/// What [`same_value`] compares first, hashed: equal for any two values `same_value` holds for, and for any two
+/// values [`remove_listed`](Applier::remove_listed) pairs.
+fn identity_hash(v: &Value, value: Option<&Value>) -> u64 {
+    value.map_or_else(|| hash(v), |value| hash(value).wrapping_add(1))
 }
 
+/// More values than this are looked up through a hash index instead of by scanning.
+const SCAN: usize = 8;
+
 /// The values of `adding` that `existing` does not hold yet ([`same_value`]), without repeats, in order.
-/// A few values are looked up by scanning; more go through a hash index of `existing`, so adding k values to n
-/// costs O(n + k), never O(n × k).
+/// A few values are looked up by scanning; more through a hash index of `adding` that one pass over `existing`
+/// probes, so adding k values to n costs O(n + k), never O(n × k), and allocates in k only.
 fn new_values(existing: &[Value], adding: &[&Value]) -> Vec<Value> {
     use std::collections::HashMap;
-    const SCAN: usize = 8;
+    let ids: Vec<Identity<'_>> = adding.iter().map(|v| identity(v)).collect();
     let mut fresh: Vec<Value> = Vec::new();
     if adding.len() <= SCAN {
-        for v in adding {
-            if !existing.iter().chain(&fresh).any(|e| same_value(e, v)) {
+        for (v, id) in adding.iter().zip(&ids) {
+            if !existing.iter().chain(&fresh).any(|e| same_value(e, v, *id)) {
                 fresh.push((*v).clone());
             }
         }
         return fresh;
     }
-    let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
-    for (i, v) in existing.iter().enumerate() {
-        index.entry(identity_hash(v)).or_default().push(i);
+    let hashes: Vec<u64> = adding.iter().zip(&ids).map(|(v, id)| identity_hash(v, id.map(|i| i.0))).collect();
+    let mut index: HashMap<u64, Vec<usize>> = HashMap::with_capacity(adding.len());
+    for (j, h) in hashes.iter().enumerate() {
+        index.entry(*h).or_default().push(j);
+    }
+    let mut present = vec![false; adding.len()];
+    for e in existing {
+        let Some(bucket) = index.get(&identity_hash(e, identity_value(e))) else { continue };
+        for &j in bucket {
+            if let (Some(slot), Some(v), Some(id)) = (present.get_mut(j), adding.get(j), ids.get(j)) {
+                *slot = *slot || same_value(e, v, *id);
+            }
+        }
     }
     let mut added: HashMap<u64, Vec<usize>> = HashMap::new();
-    for v in adding {
-        let h = identity_hash(v);
-        let present =
-            index.get(&h).is_some_and(|ids| ids.iter().any(|&i| existing.get(i).is_some_and(|e| same_value(e, v))));
+    for (((v, id), h), present) in adding.iter().zip(&ids).zip(&hashes).zip(present) {
         let repeated =
-            added.get(&h).is_some_and(|ids| ids.iter().any(|&j| fresh.get(j).is_some_and(|e| same_value(e, v))));
+            added.get(h).is_some_and(|ids| ids.iter().any(|&j| fresh.get(j).is_some_and(|e| same_value(e, v, *id))));
         if !present && !repeated {
-            added.entry(h).or_default().push(fresh.len());
+            added.entry(*h).or_default().push(fresh.len());
             fresh.push((*v).clone());
         }
     }
     fresh
+}
+
+/// The indices of `items` that `listed` names ([`remove_listed`](Applier::remove_listed)): an item whose `value`
+/// equals a listed value's, or (without a `value`) that equals a listed value. One pass over `items`, through a
+/// hash index of `listed` when it holds more than a few values: removing k of n costs O(n + k).
+fn listed_indices(items: &[Value], listed: &[&Value]) -> Vec<usize> {
+    use std::collections::HashMap;
+    let values: Vec<Option<&Value>> = listed.iter().map(|l| identity_value(l)).collect();
+    let names = |item: &Value, item_value: Option<&Value>, l: &Value, value: Option<&Value>| match (value, item_value) {
+        (Some(value), Some(existing)) => value == existing,
+        _ => l == item,
+    };
+    if listed.len() <= SCAN {
+        return items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| {
+                let item_value = identity_value(item);
+                listed.iter().zip(&values).any(|(l, value)| names(item, item_value, l, *value))
+            })
+            .map(|(i, _)| i)
+            .collect();
+    }
+    let mut index: HashMap<u64, Vec<usize>> = HashMap::with_capacity(listed.len());
+    for (j, (l, value)) in listed.iter().zip(&values).enumerate() {
+        index.entry(identity_hash(l, *value)).or_default().push(j);
+    }
+    items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| {
+            let item_value = identity_value(item);
+            index.get(&identity_hash(item, item_value)).is_some_and(|bucket| {
+                bucket.iter().any(|&j| match (listed.get(j), values.get(j)) {
+                    (Some(l), Some(value)) => names(item, item_value, l, *value),
+                    _ => false,
+                })
+            })
+        })
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// A hash consistent with `Value`'s equality: object members in any order, numbers by their JSON value. Only the
