@@ -157,11 +157,14 @@ impl<'py> Open<'py> {
                     return Ok(None);
                 };
                 *next += 1;
-                let seg_for_error = Seg::Key(key.str().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
+                // Only a failing key is turned into text for the message: `str()` on every key would cost a
+                // Python call and an allocation per member of every converted dict.
+                let seg_for_error =
+                    || Seg::Key(key.str().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
                 let Ok(k) = key.cast::<PyString>() else {
-                    return Err((format!("a key of type {}", type_name(&key)), seg_for_error));
+                    return Err((format!("a key of type {}", type_name(&key)), seg_for_error()));
                 };
-                let k = k.to_cow().map_err(|_| ("a key with a lone surrogate".to_string(), seg_for_error))?;
+                let k = k.to_cow().map_err(|_| ("a key with a lone surrogate".to_string(), seg_for_error()))?;
                 Ok(Some((value, Seg::Key(k.into_owned()))))
             }
         }
