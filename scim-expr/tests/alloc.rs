@@ -6,6 +6,7 @@
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -18,16 +19,27 @@ static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
 // Tests in this binary run one at a time so that their counts do not mix.
 static SERIAL: Mutex<()> = Mutex::new(());
 
+thread_local! {
+    // Only the thread being measured counts: the test harness's own threads allocate while printing results.
+    static MEASURED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn count(bytes: usize) {
+    if MEASURED.try_with(Cell::get).unwrap_or(false) {
+        ALLOCATED.fetch_add(bytes, Ordering::Relaxed);
+    }
+}
+
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATED.fetch_add(layout.size(), Ordering::Relaxed);
+        count(layout.size());
         System.alloc(layout)
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         System.dealloc(ptr, layout)
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATED.fetch_add(new_size.saturating_sub(layout.size()), Ordering::Relaxed);
+        count(new_size.saturating_sub(layout.size()));
         System.realloc(ptr, layout, new_size)
     }
 }
@@ -35,9 +47,12 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// The bytes `f` allocates on this thread.
 fn allocated_by(f: impl FnOnce()) -> usize {
     let before = ALLOCATED.load(Ordering::Relaxed);
+    MEASURED.with(|m| m.set(true));
     f();
+    MEASURED.with(|m| m.set(false));
     ALLOCATED.load(Ordering::Relaxed) - before
 }
 
