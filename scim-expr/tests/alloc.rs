@@ -41,6 +41,7 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// The bytes `f` allocates on this thread.
 fn allocated_by(f: impl FnOnce()) -> usize {
     let before = ALLOCATED.with(Cell::get);
     f();
