@@ -183,3 +183,47 @@ test('getters, proxies and class instances are read as their own enumerable data
   const frozen = Object.freeze({ userName: 'f' });
   assert.equal(new Patch(request({ op: 'replace', path: 'userName', value: 'g' })).apply(frozen).userName, 'g');
 });
+
+// The shared hostile inputs of the hardening issue, as the Rust tests (scim-expr/tests/hostile.rs) also run them.
+
+test('100,000 nested parentheses are filter.too_deep at the depth limit', () => {
+  const text = '('.repeat(100_000) + 'userName eq "x"' + ')'.repeat(100_000);
+  for (const maxDepth of [64, 128]) {
+    const err = rejects(() => new Filter(text, { limits: { maxDepth } }), 'filter.too_deep');
+    assert.equal(err.position, maxDepth);
+  }
+});
+
+test('a 10 MB filter is filter.too_long, and parses and matches with the limit raised', () => {
+  const text = `userName eq "${'a'.repeat(10_000_000)}"`;
+  rejects(() => new Filter(text), 'filter.too_long');
+  const f = new Filter(text, { limits: { maxFilterLength: 20_000_000 } });
+  assert.equal(f.matches({ userName: 'A'.repeat(10_000_000) }), true);
+  assert.equal(f.matches({ userName: 'a' }), false);
+});
+
+test('a 1,000,000-term or chain parses, evaluates and prints with the length limit raised', () => {
+  const text = Array.from({ length: 1_000_000 }, (_, i) => `userName eq "u${i}"`).join(' or ');
+  rejects(() => new Filter(text), 'filter.too_long');
+  const f = new Filter(text, { limits: { maxFilterLength: text.length } });
+  assert.equal(f.matches({ userName: 'U999999' }), true);
+  assert.equal(f.matches({ userName: 'u1000000' }), false);
+  assert.equal(String(f), text);
+});
+
+test('integers past 2^53 and 2^64 compare by value; NaN is no JSON number', () => {
+  assert.equal(new Filter('x gt 9007199254740992').matches({ x: 2 ** 60 }), true);
+  assert.equal(new Filter('x eq 18446744073709551615').matches({ x: 2 ** 64 }), false);
+  assert.equal(new Filter('x gt 18446744073709551615').matches({ x: 2 ** 65 }), true);
+  assert.equal(new Filter('x eq 18446744073709551616').matchesJson('{"x": 18446744073709551616}'), true);
+  rejects(() => new Filter('x eq 1e400'), 'filter.invalid_number');
+  const replace = new Patch(request({ op: 'replace', path: 'title', value: 'x' }));
+  assert.equal(rejects(() => replace.apply({ ...user(), n: NaN }), 'document.not_json').scimType, 'invalidValue');
+});
+
+test('invalid UTF-8 cannot reach the core: JS strings are UTF-16, and bytes are refused with a TypeError', () => {
+  const f = new Filter('userName eq "x"');
+  const bytes = Buffer.from([0x7b, 0x22, 0x75, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]);
+  assert.throws(() => f.matchesJson(bytes), { name: 'TypeError', message: /must be a string/ });
+  assert.throws(() => new Filter(bytes), TypeError);
+});

@@ -169,3 +169,55 @@ def test_subclasses_of_json_types() -> None:
     out = REPLACE.apply(r)
     assert type(out) is dict and out["userName"] == "bjensen" and out["emails"] == [{"value": "a"}]
     assert json.dumps(out)
+
+
+# The shared hostile inputs of the hardening issue, as the Rust tests (scim-expr/tests/hostile.rs) also run them.
+
+
+def test_100000_nested_parentheses() -> None:
+    text = "(" * 100_000 + 'userName eq "x"' + ")" * 100_000
+    for limits in (Limits(), Limits(max_depth=128)):
+        with pytest.raises(scim_expr.InvalidFilter) as info:
+            Filter(text, limits=limits)
+        assert (info.value.code, info.value.position) == ("filter.too_deep", limits.max_depth)
+
+
+def test_a_10_mb_filter() -> None:
+    text = 'userName eq "' + "a" * 10_000_000 + '"'
+    assert code_of(lambda: Filter(text)) == "filter.too_long"
+    f = Filter(text, limits=Limits(max_filter_length=20_000_000))
+    assert f.matches({"userName": "A" * 10_000_000}) and not f.matches({"userName": "a"})
+
+
+def test_a_1000000_term_or_chain() -> None:
+    text = " or ".join(f'userName eq "u{i}"' for i in range(1_000_000))
+    assert code_of(lambda: Filter(text)) == "filter.too_long"
+    f = Filter(text, limits=Limits(max_filter_length=len(text)))
+    assert f.matches({"userName": "U999999"}) and not f.matches({"userName": "u1000000"})
+    assert str(f) == text
+
+
+def test_invalid_utf8_is_positioned() -> None:
+    with pytest.raises(scim_expr.InvalidFilter) as info:
+        Filter(b'userName eq "\xc3\x28"')
+    assert (info.value.code, info.value.position) == ("filter.invalid_utf8", 13)
+    assert code_of(lambda: Filter(b'userName eq "x"').matches_json(b'{"userName": "\xff"}')).startswith("document.")
+
+
+def test_prototype_names_are_plain_attributes() -> None:
+    doc = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "b", "constructor": "c",
+           "prototype": {"x": 1}, "__proto__": "p"}
+    assert Filter('constructor eq "c" and prototype.x eq 1').matches(doc)
+    assert code_of(lambda: Filter('__proto__ eq "p"')) == "filter.invalid_attr_path"
+    out = Patch({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "constructor", "value": "d"}]}).apply(doc)
+    assert out["constructor"] == "d" and out["__proto__"] == "p" and doc["constructor"] == "c"
+
+
+def test_integers_past_2_53_and_2_64_and_nan() -> None:
+    big = 2**53 + 1
+    assert Filter(f"x eq {big}").matches({"x": big}) and not Filter(f"x eq {big}").matches({"x": 2**53})
+    assert Filter("x gt 18446744073709551615").matches({"x": 2.0**65})
+    assert not Filter("x eq 18446744073709551615").matches({"x": 2.0**64})
+    assert code_of(lambda: REPLACE.apply({"userName": "b", "big": 2**64})) == "document.not_json"
+    assert code_of(lambda: REPLACE.apply({"userName": "b", "n": math.nan})) == "document.not_json"
+    assert code_of(lambda: Filter("x eq 1e400")) == "filter.invalid_number"
