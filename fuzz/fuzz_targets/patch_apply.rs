@@ -1,5 +1,6 @@
 //! Any request on any document: never a panic; a failure leaves the document byte-identical; a success leaves
-//! at most one `"primary": true` per array and no two keys equal up to case.
+//! at most one `"primary": true` per array and no two keys equal up to case; applying it to only the members it
+//! touches (`Patch::touches`) gives the same error, or the same document once the other members are put back.
 //! Input: `[preset][request]\0[document]`; each part is JSON text, or bytes that generate a request or a value.
 #![no_main]
 
@@ -16,7 +17,27 @@ fuzz_target!(|data: &[u8]| {
     normalise(&mut doc);
     let Ok(patch) = Patch::parse_with(&req, &options(quirks)) else { return };
     let before = doc.to_string();
-    match patch.apply(&mut doc) {
+    let mut part = serde_json::Value::Object(
+        doc.as_object()
+            .map(|o| o.iter().filter(|(k, _)| patch.touches(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
+    );
+    let partial = doc.is_object().then(|| patch.apply(&mut part));
+    let whole = patch.apply(&mut doc);
+    match (&whole, &partial) {
+        (Err(a), Some(Err(b))) => assert_eq!(a.to_string(), b.to_string(), "partial application, request {req}"),
+        (Ok(_), Some(Ok(_))) => {
+            let mut merged = serde_json::from_str::<serde_json::Value>(&before).unwrap_or_default();
+            if let (Some(m), Some(p)) = (merged.as_object_mut(), part.as_object()) {
+                m.retain(|k, _| !patch.touches(k));
+                m.extend(p.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            assert_eq!(merged, doc, "partial application, request {req}");
+        }
+        (_, None) => {}
+        _ => panic!("partial application and whole resource disagree: {whole:?} / {partial:?}, request {req}"),
+    }
+    match whole {
         Err(e) => assert_eq!(doc.to_string(), before, "{} left the document changed", e.code()),
         Ok(_) => {
             if let Err(broken) = check_invariants(&doc) {

@@ -168,6 +168,9 @@ fn run_patch_case(group: &Value, case: &Value) -> Result<(), String> {
     let original = case.get("doc").or(group.get("doc")).ok_or("no doc")?;
     let mut doc = original.clone();
     let result = Patch::parse_with(request, &options).and_then(|p| p.apply(&mut doc));
+    if let Ok(patch) = Patch::parse_with(request, &options) {
+        check_partial(&patch, original, &result, &doc)?;
+    }
     if let Some(want) = case.get("error") {
         let err = match result {
             Ok(_) => return Err(format!("expected an error, got {doc}")),
@@ -192,6 +195,51 @@ fn run_patch_case(group: &Value, case: &Value) -> Result<(), String> {
         if outcome.changed() != changed {
             return Err(format!("changed: expected {changed}, got {}", outcome.changed()));
         }
+    }
+    Ok(())
+}
+
+/// [`Patch::touches`]: applying the request to only the members it touches, then putting those back into the
+/// resource, gives the same document, error, `changed` and tolerances as applying it to the whole resource.
+fn check_partial(
+    patch: &Patch,
+    original: &Value,
+    full: &Result<scim_expr::Outcome, Error>,
+    full_doc: &Value,
+) -> Result<(), String> {
+    let Some(members) = original.as_object() else { return Ok(()) };
+    let mut part = serde_json::Map::new();
+    for (key, value) in members {
+        if patch.touches(key) {
+            part.insert(key.clone(), value.clone());
+        }
+    }
+    let mut part = Value::Object(part);
+    let partial = patch.apply(&mut part);
+    match (full, partial) {
+        (Err(a), Err(b)) => {
+            if (a.code(), a.to_string(), a.operation()) != (b.code(), b.to_string(), b.operation()) {
+                return Err(format!("partial application: error {b}, whole resource: {a}"));
+            }
+        }
+        (Ok(a), Ok(b)) => {
+            let mut merged = serde_json::Map::new();
+            for (key, value) in members {
+                if !patch.touches(key) {
+                    merged.insert(key.clone(), value.clone());
+                }
+            }
+            for (key, value) in part.as_object().into_iter().flatten() {
+                merged.insert(key.clone(), value.clone());
+            }
+            if Value::Object(merged) != *full_doc {
+                return Err(format!("partial application gave {part}, whole resource {full_doc}"));
+            }
+            if (a.changed(), a.quirks_fired()) != (b.changed(), b.quirks_fired()) {
+                return Err("partial application: changed or quirks_fired differ".into());
+            }
+        }
+        (a, b) => return Err(format!("partial application: {b:?}, whole resource: {a:?}")),
     }
     Ok(())
 }

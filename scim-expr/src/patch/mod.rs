@@ -2,6 +2,7 @@
 
 mod apply;
 mod request;
+mod scope;
 mod tx;
 
 use std::fmt;
@@ -10,6 +11,7 @@ use serde_json::Value;
 
 use crate::quirks::Fired;
 use crate::{Error, Options, Path};
+use scope::Reach;
 
 /// The PatchOp message URN (RFC 7644 §3.5.2).
 pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -82,6 +84,7 @@ pub struct Patch {
     operations: Vec<Operation>,
     options: Options,
     fired: Fired,
+    reach: Reach,
 }
 
 /// What applying a request did.
@@ -116,12 +119,48 @@ impl Patch {
     /// Parses a whole PatchOp body with these options.
     pub fn parse_with(request: &Value, options: &Options) -> Result<Patch, Error> {
         let (operations, fired) = request::parse(request, options)?;
-        Ok(Patch { operations, options: options.clone(), fired })
+        let reach = Reach::of(&operations, options);
+        Ok(Patch { operations, options: options.clone(), fired, reach })
     }
 
     /// The operations, in order.
     pub fn operations(&self) -> &[Operation] {
         &self.operations
+    }
+
+    /// Whether applying the request can read or change the resource's top-level member `key` (compared as the
+    /// engine compares names, ignoring ASCII case). Always true for `schemas` and for extension objects (keys that
+    /// are schema URNs); true for every key when a pathless value is not an object of attribute names or paths.
+    ///
+    /// For callers that hold resources in another form: converting only the members the request touches, applying
+    /// it to that part, and putting the part's members back in place of those, with every other member kept as it
+    /// was, gives exactly the result (or the error) of applying it to the whole resource.
+    ///
+    /// ```
+    /// use scim_expr::Patch;
+    /// use serde_json::{json, Map, Value};
+    ///
+    /// let patch = Patch::parse(&json!({
+    ///     "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+    ///     "Operations": [{"op": "add", "path": "members", "value": [{"value": "2819c223"}]}]
+    /// }))?;
+    /// let group = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Admins",
+    ///                    "members": []});
+    /// assert!(patch.touches("Members") && patch.touches("schemas") && !patch.touches("displayName"));
+    ///
+    /// let mut part: Map<String, Value> = Map::new();
+    /// for (key, value) in group.as_object().unwrap() {
+    ///     if patch.touches(key) {
+    ///         part.insert(key.clone(), value.clone());
+    ///     }
+    /// }
+    /// let mut part = Value::Object(part);
+    /// patch.apply(&mut part)?;
+    /// assert_eq!(part["members"][0]["value"], "2819c223");
+    /// # Ok::<(), scim_expr::Error>(())
+    /// ```
+    pub fn touches(&self, key: &str) -> bool {
+        self.reach.includes(key, &self.options)
     }
 
     /// Applies every operation in order to `doc`. On error, `doc` is exactly as it was and the error names the
