@@ -78,11 +78,18 @@ fn folded(s: &str) -> impl Iterator<Item = char> + '_ {
 /// `a` and `b` compare equal.
 pub fn str_eq(a: &str, b: &str, exact: bool) -> bool {
     if exact {
-        a == b
-    } else if a.is_ascii() && b.is_ascii() {
-        a.eq_ignore_ascii_case(b)
-    } else {
-        folded(a).eq(folded(b))
+        return a == b;
+    }
+    // Up to the first byte where the two differ beyond ASCII case, both fold alike (their bytes are the same, or
+    // ASCII letters of the same case-insensitive value). If the strings end there together, they are equal; if
+    // one ends, or both bytes there are ASCII, they are not (folding never yields nothing, and an ASCII byte
+    // folds to itself or its lower case). Only a non-ASCII difference needs full folding: `ß` against `SS`.
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    let differ = x.iter().zip(y).position(|(p, q)| !p.eq_ignore_ascii_case(q)).unwrap_or(x.len().min(y.len()));
+    match (x.get(differ), y.get(differ)) {
+        (None, None) => true,
+        (Some(p), Some(q)) if !(p.is_ascii() && q.is_ascii()) => folded(a).eq(folded(b)),
+        _ => false,
     }
 }
 
@@ -284,6 +291,28 @@ mod tests {
         assert!(str_contains("abc", "", false) && str_contains("äbc", "", false));
         assert_eq!(str_cmp("Ryan", "n", false), Ordering::Greater);
         assert_eq!(str_cmp("Ryan", "n", true), Ordering::Less);
+    }
+
+    /// The byte-wise fast path of `str_eq` decides every pair as full folding does, including pairs where a
+    /// non-ASCII character folds to ASCII (the Kelvin sign, long s, `ß`) or ends one string early.
+    #[test]
+    fn str_eq_agrees_with_folding() {
+        let parts = [
+            "", "a", "A", "k", "K", "\u{212A}", "s", "S", "\u{17F}", "ß", "ss", "SS", "é", "É", "σ", "ς", "Σ", "-", "1",
+        ];
+        let mut strings = Vec::new();
+        for x in parts {
+            for y in parts {
+                for z in ["", "X"] {
+                    strings.push(format!("{x}{y}{z}"));
+                }
+            }
+        }
+        for a in &strings {
+            for b in &strings {
+                assert_eq!(str_eq(a, b, false), folded(a).eq(folded(b)), "{a:?} vs {b:?}");
+            }
+        }
     }
 
     #[test]

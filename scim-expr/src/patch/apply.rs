@@ -2,6 +2,9 @@
 //! a failing operation leaves the document exactly as it was.
 
 use std::borrow::Cow;
+use std::collections::hash_map::RandomState;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 
 use serde_json::{Map, Value};
 
@@ -1078,8 +1081,31 @@ fn without_null_members(v: &Value) -> Cow<'_, Value> {
 
 /// What [`same_value`] compares first, hashed: equal for any two values `same_value` holds for, and for any two
 /// values [`remove_listed`](Applier::remove_listed) pairs.
-fn identity_hash(v: &Value, value: Option<&Value>) -> u64 {
-    value.map_or_else(|| hash(v), |value| hash(value).wrapping_add(1))
+fn identity_hash(keys: &RandomState, v: &Value, value: Option<&Value>) -> u64 {
+    value.map_or_else(|| hash(keys, v), |value| hash(keys, value).wrapping_add(1))
+}
+
+/// The indexes of [`new_values`] and [`listed_indices`], keyed by [`identity_hash`]es, which are already SipHash
+/// values under keys drawn for the request: the map uses them as they are instead of hashing them again.
+type Index = HashMap<u64, Vec<usize>, BuildHasherDefault<Prehashed>>;
+
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 /// More values than this are looked up through a hash index instead of by scanning.
@@ -1089,7 +1115,6 @@ const SCAN: usize = 8;
 /// A few values are looked up by scanning; more through a hash index of `adding` that one pass over `existing`
 /// probes, so adding k values to n costs O(n + k), never O(n × k), and allocates in k only.
 fn new_values(existing: &[Value], adding: &[&Value]) -> Vec<Value> {
-    use std::collections::HashMap;
     let ids: Vec<Identity<'_>> = adding.iter().map(|v| identity(v)).collect();
     let mut fresh: Vec<Value> = Vec::new();
     if adding.len() <= SCAN {
@@ -1100,21 +1125,22 @@ fn new_values(existing: &[Value], adding: &[&Value]) -> Vec<Value> {
         }
         return fresh;
     }
-    let hashes: Vec<u64> = adding.iter().zip(&ids).map(|(v, id)| identity_hash(v, id.map(|i| i.0))).collect();
-    let mut index: HashMap<u64, Vec<usize>> = HashMap::with_capacity(adding.len());
+    let keys = RandomState::new();
+    let hashes: Vec<u64> = adding.iter().zip(&ids).map(|(v, id)| identity_hash(&keys, v, id.map(|i| i.0))).collect();
+    let mut index = Index::with_capacity_and_hasher(adding.len(), BuildHasherDefault::default());
     for (j, h) in hashes.iter().enumerate() {
         index.entry(*h).or_default().push(j);
     }
     let mut present = vec![false; adding.len()];
     for e in existing {
-        let Some(bucket) = index.get(&identity_hash(e, identity_value(e))) else { continue };
+        let Some(bucket) = index.get(&identity_hash(&keys, e, identity_value(e))) else { continue };
         for &j in bucket {
             if let (Some(slot), Some(v), Some(id)) = (present.get_mut(j), adding.get(j), ids.get(j)) {
                 *slot = *slot || same_value(e, v, *id);
             }
         }
     }
-    let mut added: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut added = Index::default();
     for (((v, id), h), present) in adding.iter().zip(&ids).zip(&hashes).zip(present) {
         let repeated =
             added.get(h).is_some_and(|ids| ids.iter().any(|&j| fresh.get(j).is_some_and(|e| same_value(e, v, *id))));
@@ -1130,7 +1156,6 @@ fn new_values(existing: &[Value], adding: &[&Value]) -> Vec<Value> {
 /// equals a listed value's, or (without a `value`) that equals a listed value. One pass over `items`, through a
 /// hash index of `listed` when it holds more than a few values: removing k of n costs O(n + k).
 fn listed_indices(items: &[Value], listed: &[&Value]) -> Vec<usize> {
-    use std::collections::HashMap;
     let values: Vec<Option<&Value>> = listed.iter().map(|l| identity_value(l)).collect();
     let names = |item: &Value, item_value: Option<&Value>, l: &Value, value: Option<&Value>| match (value, item_value) {
         (Some(value), Some(existing)) => value == existing,
@@ -1147,16 +1172,17 @@ fn listed_indices(items: &[Value], listed: &[&Value]) -> Vec<usize> {
             .map(|(i, _)| i)
             .collect();
     }
-    let mut index: HashMap<u64, Vec<usize>> = HashMap::with_capacity(listed.len());
+    let keys = RandomState::new();
+    let mut index = Index::with_capacity_and_hasher(listed.len(), BuildHasherDefault::default());
     for (j, (l, value)) in listed.iter().zip(&values).enumerate() {
-        index.entry(identity_hash(l, *value)).or_default().push(j);
+        index.entry(identity_hash(&keys, l, *value)).or_default().push(j);
     }
     items
         .iter()
         .enumerate()
         .filter(|(_, item)| {
             let item_value = identity_value(item);
-            index.get(&identity_hash(item, item_value)).is_some_and(|bucket| {
+            index.get(&identity_hash(&keys, item, item_value)).is_some_and(|bucket| {
                 bucket.iter().any(|&j| match (listed.get(j), values.get(j)) {
                     (Some(l), Some(value)) => names(item, item_value, l, *value),
                     _ => false,
@@ -1167,18 +1193,17 @@ fn listed_indices(items: &[Value], listed: &[&Value]) -> Vec<usize> {
         .collect()
 }
 
-/// A hash consistent with `Value`'s equality: object members in any order, numbers by their JSON value. Only the
-/// first [`HASH_DEPTH`] levels count, so that a value already in the document, which may nest arbitrarily deep,
-/// is hashed without deep recursion; equal values still hash alike.
-fn hash(v: &Value) -> u64 {
-    hash_to(v, HASH_DEPTH)
+/// A hash consistent with `Value`'s equality: object members in any order, numbers by their JSON value, under the
+/// request's SipHash keys. Only the first [`HASH_DEPTH`] levels count, so that a value already in the document,
+/// which may nest arbitrarily deep, is hashed without deep recursion; equal values still hash alike.
+fn hash(keys: &RandomState, v: &Value) -> u64 {
+    hash_to(keys, v, HASH_DEPTH)
 }
 
 const HASH_DEPTH: usize = 16;
 
-fn hash_to(v: &Value, depth: usize) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+fn hash_to(keys: &RandomState, v: &Value, depth: usize) -> u64 {
+    let mut h = keys.build_hasher();
     let Some(depth) = depth.checked_sub(1) else { return 0 };
     match v {
         Value::Null => 0u8.hash(&mut h),
@@ -1188,16 +1213,13 @@ fn hash_to(v: &Value, depth: usize) -> u64 {
         Value::Array(items) => {
             4u8.hash(&mut h);
             for item in items {
-                hash_to(item, depth).hash(&mut h);
+                hash_to(keys, item, depth).hash(&mut h);
             }
         }
         Value::Object(members) => {
             // Order-independent: the sum of the members' hashes.
-            let sum = members.iter().fold(0u64, |acc, (k, v)| {
-                let mut mh = std::collections::hash_map::DefaultHasher::new();
-                (k, hash_to(v, depth)).hash(&mut mh);
-                acc.wrapping_add(mh.finish())
-            });
+            let sum =
+                members.iter().fold(0u64, |acc, (k, v)| acc.wrapping_add(keys.hash_one((k, hash_to(keys, v, depth)))));
             (5u8, sum).hash(&mut h);
         }
     }
