@@ -53,6 +53,42 @@ pub trait Node: Sized + Clone {
 /// holds: up to there, the ordered search is itself a walk, one that reads every key's bytes.
 const SMALL_OBJECT: usize = 11;
 
+/// The member `name` of an object: the one spelled exactly so, else the first whose name equals it ignoring
+/// ASCII case.
+pub(crate) fn lookup<'v>(
+    map: &'v serde_json::Map<String, serde_json::Value>,
+    name: &str,
+) -> Option<&'v serde_json::Value> {
+    if map.len() > SMALL_OBJECT {
+        return map.get(name).or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v));
+    }
+    member(map, name)
+}
+
+/// The member `name` of a small object: the one spelled exactly so, else the first whose name equals it ignoring
+/// ASCII case. One walk over the keys, comparing lengths first: only keys as long as `name` have their bytes read,
+/// where the map's ordered search reads every key it passes (a cache miss each when a filter scans the members of
+/// a large group). The keys are sorted, so the walk starts from the end nearer to `name` and usually stops at the
+/// first key it reads (`value`, the most read sub-attribute, is the last key of a group member).
+fn member<'v>(map: &'v serde_json::Map<String, serde_json::Value>, name: &str) -> Option<&'v serde_json::Value> {
+    let from_end = name.as_bytes().first().is_some_and(|b| b.to_ascii_lowercase() > b'm');
+    let mut folded = None;
+    let mut visit = |(k, v): (&'v String, &'v serde_json::Value)| {
+        if k.len() == name.len() {
+            if k == name {
+                return Some(v);
+            }
+            // Walking backwards, the last match seen is the first in key order.
+            if (from_end || folded.is_none()) && k.eq_ignore_ascii_case(name) {
+                folded = Some(v);
+            }
+        }
+        None
+    };
+    let exact = if from_end { map.iter().rev().find_map(&mut visit) } else { map.iter().find_map(&mut visit) };
+    exact.or(folded)
+}
+
 impl Node for &serde_json::Value {
     type Error = Infallible;
 
@@ -72,27 +108,7 @@ impl Node for &serde_json::Value {
         let serde_json::Value::Object(map) = self else {
             return Ok(None);
         };
-        if map.len() > SMALL_OBJECT {
-            if let Some(v) = map.get(name) {
-                return Ok(Some(v));
-            }
-            return Ok(map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v));
-        }
-        // One walk over the keys, comparing lengths first: only keys as long as `name` have their bytes read,
-        // where the map's ordered search reads every key it passes (a cache miss each when a filter scans the
-        // members of a large group).
-        let mut folded = None;
-        for (k, v) in map {
-            if k.len() == name.len() {
-                if k == name {
-                    return Ok(Some(v));
-                }
-                if folded.is_none() && k.eq_ignore_ascii_case(name) {
-                    folded = Some(v);
-                }
-            }
-        }
-        Ok(folded)
+        Ok(lookup(map, name))
     }
 
     fn index(&self, i: usize) -> Result<Option<Self>, Infallible> {

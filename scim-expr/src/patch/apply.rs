@@ -1035,11 +1035,10 @@ fn eq_terms(expr: &Expr) -> Option<Vec<(&str, Value)>> {
 /// What identifies a complex value: its `value` and `type` sub-attributes.
 type Identity<'v> = Option<(&'v Value, Option<&'v Value>)>;
 
-/// Sub-attribute `name` of a complex value: the first member whose key equals it ignoring case. Found by walking
-/// the keys rather than by `Map::get`: the walk compares lengths first and reads the bytes of only the keys as long
-/// as `name`, where the map's ordered search reads every key it passes, one cache miss each in a large group.
+/// Sub-attribute `name` of a complex value: the member spelled so, else the first whose key equals it ignoring
+/// case, found as filters find it ([`crate::node::lookup`]).
 fn sub_value<'v>(members: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
-    members.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+    crate::node::lookup(members, name)
 }
 
 /// The non-null `value` sub-attribute of a complex value.
