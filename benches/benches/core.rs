@@ -76,6 +76,17 @@ fn filter_eval(c: &mut Criterion) {
     }
     all.finish();
 
+    // The least any evaluator of `externalId eq "…"` on a serde_json document does: one lookup of the key in the
+    // User's map and one string comparison. Not a peer: the floor the eval goals are measured against.
+    let mut floor = c.benchmark_group("floor/eval");
+    let (text, name) = (&w.filters[1], "externalId");
+    let want = Filter::parse(text).map(|_| text.split('"').nth(1).unwrap_or_default().to_string()).unwrap();
+    let user = bench_user(&Filter::parse(text).unwrap(), &w.users);
+    floor.bench_function("external_id_eq", |b| {
+        b.iter(|| black_box(user).get(name).and_then(Value::as_str) == Some(black_box(want.as_str())))
+    });
+    floor.finish();
+
     let mut one = c.benchmark_group("scim_filter/eval");
     for (case, text) in FILTER_CASES.iter().zip(&w.filters) {
         let Some(peer) = scim_filter_parse(text) else { continue };
