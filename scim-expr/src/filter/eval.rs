@@ -96,12 +96,15 @@ pub(crate) fn eval<N: Node>(c: &Compiled, scope: &N, slot: usize) -> Result<bool
     }
 }
 
-type Visit<'f, N> = dyn FnMut(&N) -> Result<bool, <N as Node>::Error> + 'f;
-
 /// Calls `f` on each value the path reaches, stopping at the first `true`: the elements of a multi-valued
 /// attribute, the sub-attribute of each, and, when `complex_value` is set, the `value` sub-attribute of a complex
 /// value compared without a sub-attribute (rfc-digest §5 A5).
-fn any_value<N: Node>(t: &Target, scope: &N, complex_value: bool, f: &mut Visit<'_, N>) -> Result<bool, N::Error> {
+/// `f` is generic rather than `dyn` so that each comparison is inlined into the walk: a filter over a large
+/// group's members runs this once per member.
+fn any_value<N: Node, F>(t: &Target, scope: &N, complex_value: bool, f: &mut F) -> Result<bool, N::Error>
+where
+    F: FnMut(&N) -> Result<bool, N::Error>,
+{
     let base = match &t.container {
         Some(urn) => match scope.get(urn)? {
             Some(ext) => ext.get(&t.name)?,
@@ -133,7 +136,10 @@ fn any_value<N: Node>(t: &Target, scope: &N, complex_value: bool, f: &mut Visit<
 }
 
 /// `f` on each element of an array, or on the node itself when it is not one.
-fn each_element<N: Node>(n: &N, f: &mut Visit<'_, N>) -> Result<bool, N::Error> {
+fn each_element<N: Node, F>(n: &N, f: &mut F) -> Result<bool, N::Error>
+where
+    F: FnMut(&N) -> Result<bool, N::Error>,
+{
     let View::Array(len) = n.view()? else {
         return f(n);
     };
