@@ -31,24 +31,19 @@ const OBJ = 5;
 /** The view of `v`; NATIVE where the native reader reads something else or fails (a Date is its ISO string, a
  *  proxied array an object there; undefined, functions, symbols, BigInt, NaN and lone surrogates are errors). */
 function kind(v) {
-  switch (typeof v) {
-    case 'string':
-      if (v.isWellFormed()) return STR;
-      break;
-    case 'number':
-      if (Number.isFinite(v)) return NUM;
-      break;
-    case 'boolean':
-      return BOOL;
-    case 'object':
-      if (v === null) return NULL;
-      if (isArray(v)) {
-        if (!isProxy(v)) return ARR;
-        break;
-      }
-      if (!isDate(v)) return OBJ;
-      break;
-    default:
+  if (typeof v === 'string') {
+    if (v.isWellFormed()) return STR;
+  } else if (typeof v === 'object') {
+    if (v === null) return NULL;
+    if (isArray(v)) {
+      if (!isProxy(v)) return ARR;
+    } else if (!isDate(v)) {
+      return OBJ;
+    }
+  } else if (typeof v === 'number') {
+    if (Number.isFinite(v)) return NUM;
+  } else if (typeof v === 'boolean') {
+    return BOOL;
   }
   throw NATIVE;
 }
@@ -91,6 +86,14 @@ function each(n, f, slot) {
   return false;
 }
 
+/** `each` for a visitor `f` that reads the view of its value first (and so refuses what `each` would). */
+function eachViewing(n, f, slot) {
+  if (typeof n !== 'object' || n === null || !isArray(n)) return f(n, slot);
+  if (isProxy(n)) throw NATIVE;
+  for (let i = 0; i < n.length; i++) if (f(n[i], slot)) return true;
+  return false;
+}
+
 /** `pr` (eval.rs `present`): non-empty; past a few levels present without being read. */
 function present(n, depth) {
   if (depth > 3) return true;
@@ -117,7 +120,8 @@ const presentVisit = (v) => present(v, 0);
 const assignedVisit = (v) => kind(v) !== NULL;
 
 /** A function `(scope, f, slot)` calling `f` on each value the target reaches (eval.rs `any_value`). */
-function reach([container, name, sub], complexValue) {
+function reach([container, name, sub], complexValue, viewing) {
+  const over = viewing ? eachViewing : each;
   const isValue = name.length === 5 && asciiEq(name, 'value');
   const base =
     container !== null
@@ -138,7 +142,7 @@ function reach([container, name, sub], complexValue) {
       if (b === NONE) return false;
       return each(b, (item) => {
         const s = member(item, sub);
-        return s !== NONE && each(s, f, slot);
+        return s !== NONE && over(s, f, slot);
       }, slot);
     };
   }
@@ -146,16 +150,16 @@ function reach([container, name, sub], complexValue) {
     return (scope, f, slot) => {
       const b = base(scope);
       if (b === NONE) return false;
-      return each(b, (item) => {
+      return eachViewing(b, (item) => {
         if (kind(item) !== OBJ) return f(item, slot);
         const v = member(item, 'value');
-        return v !== NONE && each(v, f, slot);
+        return v !== NONE && over(v, f, slot);
       }, slot);
     };
   }
   return (scope, f, slot) => {
     const b = base(scope);
-    return b !== NONE && each(b, f, slot);
+    return b !== NONE && over(b, f, slot);
   };
 }
 
@@ -348,19 +352,19 @@ function build(e, depth) {
       return (scope, slot) => !inner(scope, slot);
     }
     case 'vp': {
-      const walk = reach(e[1], false);
+      const walk = reach(e[1], false, false);
       const inner = build(e[2], depth + 1);
       return (scope, slot) => walk(scope, inner, slot);
     }
     case 'pr': {
-      const walk = reach(e[1], false);
+      const walk = reach(e[1], false, true);
       return (scope, slot) => walk(scope, presentVisit, slot);
     }
     case 'cmp': {
       const [, target, op, value] = e;
       if (value === null) {
         // `eq null`: unassigned; `ne null`: assigned.
-        const walk = reach(target, false);
+        const walk = reach(target, false, true);
         return op === 'ne' ? (scope, slot) => walk(scope, assignedVisit, slot) : (scope, slot) => !walk(scope, assignedVisit, slot);
       }
       const leaves = target[3];
@@ -373,7 +377,7 @@ function build(e, depth) {
           value[2] = instant;
         }
       }
-      const walk = reach(target, true);
+      const walk = reach(target, true, true);
       const visits = leaves.map((leaf) => comparison(op, value, leaf));
       const visit =
         visits.length === 1 ? visits[0] : (v, slot) => (visits[slot] ?? visits[0])(v, slot);
