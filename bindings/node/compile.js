@@ -7,7 +7,8 @@
 // core compares it (a string that needs Unicode case folding, a Date, a value JSON has no form for, a proxied
 // array), the predicate throws NATIVE and the caller asks the native evaluator, which answers or throws the
 // ScimError. A filter JavaScript cannot evaluate exactly at all (integers past 2^53, a non-ASCII string compared
-// ignoring case) compiles to NATIVE too.
+// ignoring case) compiles to NATIVE too. A document handed on is read again from the start, so its getters and
+// proxy traps run twice; a plain object has neither.
 
 const { isDate, isProxy } = require('node:util').types;
 

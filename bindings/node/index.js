@@ -1,6 +1,8 @@
 'use strict';
 // The public API of scim-expr for Node. Every SCIM rule lives in the Rust core; this file checks argument types,
-// turns native errors into ScimError and picks the conversion each call uses (benches/node-conversion.md).
+// turns native errors into ScimError and picks the conversion each call uses (benches/node-conversion.md). Filters
+// match through a JavaScript predicate compiled from the core's compiled form (compile.js), the native in-place
+// reader answering whatever that predicate leaves to it.
 
 const { inspect } = require('node:util');
 const { isProxy } = require('node:util').types;
@@ -104,7 +106,7 @@ function strictJson(key, v) {
 
 // Options are read once per distinct options object (by its JSON text), so that constructing a filter is parsing
 // it. The defaults are one shared native object.
-const DEFAULT_OPTIONS = new native.NativeOptions('null');
+const DEFAULT_OPTIONS = native.filterOptions('null');
 const OPTIONS_CACHE = new Map();
 const OPTIONS_CACHE_SIZE = 64;
 
@@ -113,7 +115,7 @@ function nativeOptions(options) {
   const json = optionsJson(options);
   let o = OPTIONS_CACHE.get(json);
   if (o === undefined) {
-    o = new native.NativeOptions(json);
+    o = native.filterOptions(json);
     if (OPTIONS_CACHE.size >= OPTIONS_CACHE_SIZE) OPTIONS_CACHE.clear();
     OPTIONS_CACHE.set(json, o);
   }
@@ -142,10 +144,10 @@ class Filter {
       this.#text = filter;
       this.#options = o;
       if (filter.length > COMPILE_MAX_LENGTH) {
-        this.#native = o.filter(filter);
+        this.#native = native.parseFilter(o, filter);
         this.#test = null;
       } else {
-        this.#plan = o.compileFilter(filter);
+        this.#plan = native.compileFilter(o, filter);
       }
     } catch (e) {
       throw wrap(e);
@@ -169,7 +171,7 @@ class Filter {
   #nativeFilter() {
     if (this.#native === undefined) {
       try {
-        this.#native = this.#options.filter(this.#text);
+        this.#native = native.parseFilter(this.#options, this.#text);
       } catch (e) {
         throw wrap(e);
       }

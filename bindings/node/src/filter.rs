@@ -1,5 +1,5 @@
 //! `Filter`: parse once, then match JavaScript objects in place (strategy a), copied values (b, for the
-//! benchmark) or JSON text (c, the `matchesJson` twin). `NativeOptions::compile_filter` hands index.js the
+//! benchmark) or JSON text (c, the `matchesJson` twin). [`compile_filter`] hands index.js the
 //! core's compiled form instead, which compile.js evaluates in JavaScript; the in-place reader here is what it
 //! falls back to for a value it cannot compare exactly.
 
@@ -55,33 +55,28 @@ fn depth_exceeds(value: &serde_json::Value, max_depth: usize) -> bool {
 }
 
 /// Options read once: index.js keeps one per distinct options object, so that a filter's construction is its parse.
-#[napi]
-#[derive(Debug)]
-pub struct NativeOptions {
-    options: Options,
+/// An external rather than a class: it is handed to every `compileFilter`, and unwrapping it is cheaper.
+#[napi(catch_unwind)]
+#[cfg_attr(test, allow(dead_code))] // registered with Node outside test builds
+pub fn filter_options(env: Env, options: String) -> Result<External<Options>> {
+    Ok(External::new(read_options(Js::new(&env), &options)?))
 }
 
-#[napi]
-impl NativeOptions {
-    #[napi(constructor, catch_unwind)]
-    pub fn new(env: Env, options: String) -> Result<NativeOptions> {
-        Ok(NativeOptions { options: read_options(Js::new(&env), &options)? })
-    }
+/// Parses `text` and returns the compiled form as JSON text (`Filter::compiled_plan`) for compile.js; the filter
+/// itself is not kept (index.js parses it again with [`parse_filter`] in the rare case it needs it).
+#[napi(catch_unwind)]
+#[cfg_attr(test, allow(dead_code))]
+pub fn compile_filter(env: Env, options: &External<Options>, text: String) -> Result<String> {
+    let filter = Filter::parse_with(&text, options).map_err(|e| throw(Js::new(&env), &e, Some(&text)))?;
+    Ok(filter.compiled_plan())
+}
 
-    /// Parses `text` and returns the compiled form as JSON text (`Filter::compiled_plan`); the filter itself is
-    /// not kept (index.js parses it again with [`NativeOptions::filter`] in the rare case it needs it).
-    #[napi(catch_unwind)]
-    pub fn compile_filter(&self, env: Env, text: String) -> Result<String> {
-        let filter = Filter::parse_with(&text, &self.options).map_err(|e| throw(Js::new(&env), &e, Some(&text)))?;
-        Ok(filter.compiled_plan())
-    }
-
-    /// Parses `text` into a native filter.
-    #[napi(catch_unwind)]
-    pub fn filter(&self, env: Env, text: String) -> Result<NativeFilter> {
-        let filter = Filter::parse_with(&text, &self.options).map_err(|e| throw(Js::new(&env), &e, Some(&text)))?;
-        Ok(NativeFilter { filter, max_depth: self.options.limits().max_document_depth })
-    }
+/// Parses `text` into a native filter.
+#[napi(catch_unwind)]
+#[cfg_attr(test, allow(dead_code))]
+pub fn parse_filter(env: Env, options: &External<Options>, text: String) -> Result<NativeFilter> {
+    let filter = Filter::parse_with(&text, options).map_err(|e| throw(Js::new(&env), &e, Some(&text)))?;
+    Ok(NativeFilter { filter, max_depth: options.limits().max_document_depth })
 }
 
 #[napi]

@@ -12,7 +12,22 @@ import { inspect } from 'node:util';
 const require = createRequire(import.meta.url);
 const scim = require('../index.js');
 const { compile, NATIVE, parseDateTime } = require('../compile.js');
-const { NativeOptions } = scim._native;
+const native = scim._native;
+
+/** Options read once, with the two native entry points index.js uses. */
+class NativeOptions {
+  constructor(json) {
+    this.options = native.filterOptions(json);
+  }
+
+  compileFilter(text) {
+    return native.compileFilter(this.options, text);
+  }
+
+  filter(text) {
+    return native.parseFilter(this.options, text);
+  }
+}
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.join(here, '../../../tests/vectors');

@@ -31,7 +31,7 @@ impl Filter {
     /// the evaluator, for the bindings of this repository.
     #[doc(hidden)]
     pub fn compiled_plan(&self) -> String {
-        let mut out = String::with_capacity(64);
+        let mut out = String::with_capacity(256);
         // Writing to a String cannot fail.
         let _ = self.write_plan(&mut out);
         out
@@ -49,7 +49,7 @@ impl Filter {
                 if i > 0 {
                     out.push(',');
                 }
-                write_json_string(out, &r.schema)?;
+                string(out, &r.schema)?;
             }
         }
         out.push_str("],\"expr\":");
@@ -70,7 +70,9 @@ fn expr(out: &mut String, c: &Compiled) -> std::fmt::Result {
         Compiled::Compare(t, op, v) => {
             out.push_str("[\"cmp\",");
             target(out, t)?;
-            write!(out, ",\"{}\",", op.as_str())?;
+            out.push_str(",\"");
+            out.push_str(op.as_str());
+            out.push_str("\",");
             value(out, v)?;
             out.push(']');
             return Ok(());
@@ -87,7 +89,9 @@ fn expr(out: &mut String, c: &Compiled) -> std::fmt::Result {
         Compiled::And(items) => ("and", items),
         Compiled::Or(items) => ("or", items),
     };
-    write!(out, "[\"{tag}\"")?;
+    out.push_str("[\"");
+    out.push_str(tag);
+    out.push('"');
     for item in items {
         out.push(',');
         expr(out, item)?;
@@ -96,9 +100,20 @@ fn expr(out: &mut String, c: &Compiled) -> std::fmt::Result {
     Ok(())
 }
 
+/// A JSON string; most names and values need no escape and are copied as they are.
+fn string(out: &mut String, s: &str) -> std::fmt::Result {
+    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        return write_json_string(out, s);
+    }
+    out.push('"');
+    out.push_str(s);
+    out.push('"');
+    Ok(())
+}
+
 fn optional(out: &mut String, s: Option<&str>) -> std::fmt::Result {
     match s {
-        Some(s) => write_json_string(out, s),
+        Some(s) => string(out, s),
         None => {
             out.push_str("null");
             Ok(())
@@ -110,7 +125,7 @@ fn target(out: &mut String, t: &Target) -> std::fmt::Result {
     out.push('[');
     optional(out, t.container.as_deref())?;
     out.push(',');
-    write_json_string(out, &t.name)?;
+    string(out, &t.name)?;
     out.push(',');
     optional(out, t.sub.as_deref())?;
     out.push_str(",[");
@@ -118,7 +133,7 @@ fn target(out: &mut String, t: &Target) -> std::fmt::Result {
         if i > 0 {
             out.push(',');
         }
-        write!(out, "{}", u8::from(l.exact) + 2 * u8::from(l.datetime))?;
+        out.push(char::from(b'0' + u8::from(l.exact) + 2 * u8::from(l.datetime)));
     }
     out.push_str("]]");
     Ok(())
@@ -136,7 +151,7 @@ fn value(out: &mut String, v: &Prepared) -> std::fmt::Result {
         Prepared::Num(Num::Float(f)) => write!(out, "[\"float\",\"{}\"]", if *f > 0.0 { "inf" } else { "-inf" })?,
         Prepared::Str { text, instant, boolean } => {
             out.push_str("[\"str\",");
-            write_json_string(out, text)?;
+            string(out, text)?;
             match instant {
                 Some(i) => write!(out, ",[\"{}\",{}]", i.secs(), i.nanos())?,
                 None => out.push_str(",null"),
