@@ -193,6 +193,17 @@ mod tests {
     }
 
     #[test]
+    fn escapes_strings_and_keeps_numbers_exact() {
+        let f = Filter::parse(r#"title eq "a\"b\\c\n\u0001é😀" or x gt 9007199254740993 or x lt -1e300 or x eq -0.0"#)
+            .unwrap();
+        let plan = plan(&f);
+        assert_eq!(plan["expr"][1][3], json!(["str", "a\"b\\c\n\u{1}é😀", null, null]));
+        assert_eq!(plan["expr"][2][3], json!(["int", "9007199254740993"]));
+        assert_eq!(plan["expr"][3][3][1].as_f64(), Some(-1e300));
+        assert_eq!(plan["expr"][4][3][1].as_f64().map(f64::to_bits), Some((-0.0f64).to_bits()));
+    }
+
+    #[test]
     fn exports_containers_numbers_booleans_and_kinds() {
         let options = Options::new().with_quirks(Quirks::entra()).with_resource_type("Group").unwrap();
         let f = Filter::parse_with(
