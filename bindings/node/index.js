@@ -1,8 +1,11 @@
 'use strict';
 // The public API of scim-expr for Node. Every SCIM rule lives in the Rust core; this file checks argument types,
-// turns native errors into ScimError and picks the conversion each call uses (benches/node-conversion.md).
+// turns native errors into ScimError and picks the conversion each call uses (benches/node-conversion.md). Filters
+// match through a JavaScript predicate compiled from the core's compiled form (compile.js), the native in-place
+// reader answering whatever that predicate leaves to it.
 
 const { inspect } = require('node:util');
+const { isProxy } = require('node:util').types;
 
 let native;
 try {
@@ -10,6 +13,7 @@ try {
 } catch (e) {
   throw new Error(`scim-expr: the native addon is not built (run \`npm run build\` in ${__dirname}): ${e.message}`);
 }
+const { compile, NATIVE } = require('./compile.js');
 
 /** A SCIM error: what to answer the client (RFC 7644 §3.12), with a stable code and the place it is about. */
 class ScimError extends Error {
@@ -100,24 +104,95 @@ function strictJson(key, v) {
   return v;
 }
 
+// Options are read once per distinct options object (by its JSON text), so that constructing a filter is parsing
+// it. The defaults are one shared native object.
+const DEFAULT_OPTIONS = native.filterOptions('null');
+const OPTIONS_CACHE = new Map();
+const OPTIONS_CACHE_SIZE = 64;
+
+function nativeOptions(options) {
+  if (options === undefined || options === null) return DEFAULT_OPTIONS;
+  const json = optionsJson(options);
+  let o = OPTIONS_CACHE.get(json);
+  if (o === undefined) {
+    o = native.filterOptions(json);
+    if (OPTIONS_CACHE.size >= OPTIONS_CACHE_SIZE) OPTIONS_CACHE.clear();
+    OPTIONS_CACHE.set(json, o);
+  }
+  return o;
+}
+
+// Longer filter texts (raised limits: a million-term or chain) are evaluated natively only, not compiled to
+// JavaScript.
+const COMPILE_MAX_LENGTH = 65_536;
+
 /** A filter (`?filter=`, RFC 7644 §3.4.2.2), parsed once; match it against any number of resources. */
 class Filter {
+  #text;
+  #options;
+  /** The compiled form (JSON text) until the predicate is built on the first match. */
+  #plan;
+  /** The JavaScript predicate (compile.js), null when only the native evaluator can answer, undefined until built. */
+  #test;
+  /** The native filter, made when needed: for values the predicate leaves to it, JSON text, printing. */
   #native;
 
   constructor(filter, options) {
     text(filter, 'the filter');
     try {
-      this.#native = new native.NativeFilter(filter, optionsJson(options));
+      const o = nativeOptions(options);
+      this.#text = filter;
+      this.#options = o;
+      if (filter.length > COMPILE_MAX_LENGTH) {
+        this.#native = native.parseFilter(o, filter);
+        this.#test = null;
+      } else {
+        this.#plan = native.compileFilter(o, filter);
+      }
     } catch (e) {
       throw wrap(e);
     }
   }
 
+  #predicate() {
+    if (this.#test === undefined) {
+      let test = null;
+      try {
+        test = compile(this.#plan);
+      } catch (e) {
+        if (e !== NATIVE) throw e;
+      }
+      this.#test = test;
+      this.#plan = undefined;
+    }
+    return this.#test;
+  }
+
+  #nativeFilter() {
+    if (this.#native === undefined) {
+      try {
+        this.#native = native.parseFilter(this.#options, this.#text);
+      } catch (e) {
+        throw wrap(e);
+      }
+    }
+    return this.#native;
+  }
+
   /** Whether `resource` (a plain object) satisfies the filter; reads only the attributes the filter names. */
   matches(resource) {
     object(resource, 'the resource');
+    const test = this.#predicate();
+    if (test !== null) {
+      try {
+        return test(resource);
+      } catch (e) {
+        if (e !== NATIVE) throw e;
+      }
+    }
+    const f = this.#nativeFilter();
     try {
-      return this.#native.matches(resource);
+      return f.matches(resource);
     } catch (e) {
       throw wrap(e);
     }
@@ -126,8 +201,9 @@ class Filter {
   /** Whether the resource given as JSON text satisfies the filter. */
   matchesJson(json) {
     text(json, 'the resource JSON');
+    const f = this.#nativeFilter();
     try {
-      return this.#native.matchesJson(json);
+      return f.matchesJson(json);
     } catch (e) {
       throw wrap(e);
     }
@@ -136,26 +212,48 @@ class Filter {
   /** The elements of `resources` that match, in order (the same objects). */
   filter(resources) {
     if (!Array.isArray(resources)) throw new TypeError(`the resources must be an array, got ${describe(resources)}`);
-    try {
-      return this.#native.filter(resources);
-    } catch (e) {
-      throw wrap(e);
+    const test = this.#predicate();
+    if (test === null || isProxy(resources)) {
+      const f = this.#nativeFilter();
+      try {
+        return f.filter(resources);
+      } catch (e) {
+        throw wrap(e);
+      }
     }
+    const out = [];
+    for (let i = 0; i < resources.length; i++) {
+      const doc = resources[i];
+      let hit;
+      try {
+        hit = test(doc);
+      } catch (e) {
+        if (e !== NATIVE) throw e;
+        const f = this.#nativeFilter();
+        try {
+          hit = f.matchesAt(doc, i);
+        } catch (e2) {
+          throw wrap(e2);
+        }
+      }
+      if (hit) out.push(doc);
+    }
+    return out;
   }
 
   /** The tolerances that took effect while parsing, sorted by name (log that a non-RFC filter was accepted). */
   get quirksFired() {
-    return this.#native.quirksFired();
+    return this.#nativeFilter().quirksFired();
   }
 
   /** Whether `other` is a Filter with the same syntax tree. */
   equals(other) {
-    return other instanceof Filter && this.#native.equals(other.#native);
+    return other instanceof Filter && this.#nativeFilter().equals(other.#nativeFilter());
   }
 
   /** The canonical form; it parses back to an equal filter. */
   toString() {
-    return this.#native.canonical();
+    return this.#nativeFilter().canonical();
   }
 
   toJSON() {

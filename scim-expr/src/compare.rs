@@ -157,6 +157,18 @@ pub struct Instant {
     nanos: u32,
 }
 
+impl Instant {
+    /// Seconds since 1970-01-01T00:00:00Z.
+    pub(crate) fn secs(self) -> i64 {
+        self.secs
+    }
+
+    /// Nanoseconds within the second.
+    pub(crate) fn nanos(self) -> u32 {
+        self.nanos
+    }
+}
+
 /// Parses an xsd:dateTime (RFC 7643 §2.3.5): `[-]YYYY-MM-DDThh:mm:ss[.fraction][Z|±hh:mm]`. A value without an
 /// offset is taken as UTC. Fraction digits beyond nanoseconds are ignored.
 pub fn parse_datetime(s: &str) -> Option<Instant> {

@@ -1,5 +1,7 @@
 //! `Filter`: parse once, then match JavaScript objects in place (strategy a), copied values (b, for the
-//! benchmark) or JSON text (c, the `matchesJson` twin).
+//! benchmark) or JSON text (c, the `matchesJson` twin). [`compile_filter`] hands index.js the
+//! core's compiled form instead, which compile.js evaluates in JavaScript; the in-place reader here is what it
+//! falls back to for a value it cannot compare exactly.
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -52,6 +54,31 @@ fn depth_exceeds(value: &serde_json::Value, max_depth: usize) -> bool {
     false
 }
 
+/// Options read once: index.js keeps one per distinct options object, so that a filter's construction is its parse.
+/// An external rather than a class: it is handed to every `compileFilter`, and unwrapping it is cheaper.
+#[napi(catch_unwind)]
+#[cfg_attr(test, allow(dead_code))] // registered with Node outside test builds
+pub fn filter_options(env: Env, options: String) -> Result<External<Options>> {
+    Ok(External::new(read_options(Js::new(&env), &options)?))
+}
+
+/// Parses `text` and returns the compiled form as JSON text (`Filter::compiled_plan`) for compile.js; the filter
+/// itself is not kept (index.js parses it again with [`parse_filter`] in the rare case it needs it).
+#[napi(catch_unwind)]
+#[cfg_attr(test, allow(dead_code))]
+pub fn compile_filter(env: Env, options: &External<Options>, text: String) -> Result<String> {
+    let filter = Filter::parse_with(&text, options).map_err(|e| throw(Js::new(&env), &e, Some(&text)))?;
+    Ok(filter.compiled_plan())
+}
+
+/// Parses `text` into a native filter.
+#[napi(catch_unwind)]
+#[cfg_attr(test, allow(dead_code))]
+pub fn parse_filter(env: Env, options: &External<Options>, text: String) -> Result<NativeFilter> {
+    let filter = Filter::parse_with(&text, options).map_err(|e| throw(Js::new(&env), &e, Some(&text)))?;
+    Ok(NativeFilter { filter, max_depth: options.limits().max_document_depth })
+}
+
 #[napi]
 impl NativeFilter {
     #[napi(constructor, catch_unwind)]
@@ -68,6 +95,16 @@ impl NativeFilter {
         let js = Js::new(&env);
         let keys = Keys::default();
         self.filter.matches_node(&JsNode::new(js, doc.raw(), &keys)).map_err(|e| throw_doc(js, e, "document"))
+    }
+
+    /// [`NativeFilter::matches`] for element `index` of an array given to `Filter.filter`, its errors placed there.
+    #[napi(catch_unwind)]
+    pub fn matches_at(&self, env: Env, doc: Unknown, index: u32) -> Result<bool> {
+        let js = Js::new(&env);
+        let keys = Keys::default();
+        self.filter
+            .matches_node(&JsNode::new(js, doc.raw(), &keys))
+            .map_err(|e| throw_doc(js, e.within(|| format!("[{index}]")), "array"))
     }
 
     /// Strategy (b): copies the document first (kept for the conversion benchmark).

@@ -6,6 +6,7 @@ mod ast;
 mod display;
 pub(crate) mod eval;
 pub(crate) mod parser;
+mod plan;
 
 use std::fmt;
 use std::sync::Arc;

@@ -1,0 +1,235 @@
+//! The compiled form of a filter as JSON, for a binding that evaluates it in its host language (the Node binding
+//! compiles it to a JavaScript predicate). It is the evaluator's own input, every attribute path already resolved,
+//! so that the host only walks values; the SCIM rules stay those of [`super::eval`], which the host follows
+//! step by step and falls back to for any value it cannot compare exactly.
+//!
+//! ```text
+//! plan   = {"perKind": bool, "defaultSlot": n, "types": [schema URN, …], "expr": expr}
+//! expr   = ["pr", target] | ["cmp", target, op, value] | ["not", expr] | ["and", expr, …] | ["or", expr, …]
+//!        | ["vp", target, expr]
+//! target = [container URN or null, name, sub-attribute or null, [leaf, …]]
+//! leaf   = 1 (caseExact) + 2 (dateTime): index 0 for an unknown resource type, k + 1 for types[k]
+//! op     = "eq" | "ne" | "co" | "sw" | "ew" | "gt" | "lt" | "ge" | "le"
+//! value  = null | true | false | ["int", decimal text] | ["uint", decimal text] | ["float", number or text]
+//!        | ["str", text, instant or null, boolean or null]
+//! instant = [seconds since the epoch as decimal text, nanoseconds]
+//! ```
+//!
+//! The slot of a document is `k + 1` for the first entry of its `schemas` equal (ignoring ASCII case) to
+//! `types[k]` when `perKind`, else `defaultSlot`; a target's leaf is `leaves[slot]`, or `leaves[0]` past the end.
+//! A float that JSON has no number for (infinite) is the text `"inf"` or `"-inf"`.
+
+use std::fmt::Write;
+
+use super::display::write_json_string;
+use super::eval::{Compiled, Prepared, Target};
+use super::Filter;
+use crate::compare::Num;
+
+impl Filter {
+    /// The compiled form as JSON text in the shape of this module's documentation. Not a stable API: it follows
+    /// the evaluator, for the bindings of this repository.
+    #[doc(hidden)]
+    pub fn compiled_plan(&self) -> String {
+        let mut out = String::with_capacity(256);
+        // Writing to a String cannot fail.
+        let _ = self.write_plan(&mut out);
+        out
+    }
+
+    fn write_plan(&self, out: &mut String) -> std::fmt::Result {
+        write!(
+            out,
+            "{{\"perKind\":{},\"defaultSlot\":{},\"types\":[",
+            self.per_kind,
+            self.resource_type.map_or(0, |k| k + 1)
+        )?;
+        if self.per_kind {
+            for (i, r) in self.schemas.resource_types().iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                string(out, &r.schema)?;
+            }
+        }
+        out.push_str("],\"expr\":");
+        expr(out, &self.compiled)?;
+        out.push('}');
+        Ok(())
+    }
+}
+
+fn expr(out: &mut String, c: &Compiled) -> std::fmt::Result {
+    let (tag, items): (&str, &[Compiled]) = match c {
+        Compiled::Present(t) => {
+            out.push_str("[\"pr\",");
+            target(out, t)?;
+            out.push(']');
+            return Ok(());
+        }
+        Compiled::Compare(t, op, v) => {
+            out.push_str("[\"cmp\",");
+            target(out, t)?;
+            out.push_str(",\"");
+            out.push_str(op.as_str());
+            out.push_str("\",");
+            value(out, v)?;
+            out.push(']');
+            return Ok(());
+        }
+        Compiled::ValuePath(t, inner) => {
+            out.push_str("[\"vp\",");
+            target(out, t)?;
+            out.push(',');
+            expr(out, inner)?;
+            out.push(']');
+            return Ok(());
+        }
+        Compiled::Not(inner) => ("not", std::slice::from_ref(&**inner)),
+        Compiled::And(items) => ("and", items),
+        Compiled::Or(items) => ("or", items),
+    };
+    out.push_str("[\"");
+    out.push_str(tag);
+    out.push('"');
+    for item in items {
+        out.push(',');
+        expr(out, item)?;
+    }
+    out.push(']');
+    Ok(())
+}
+
+/// A JSON string; most names and values need no escape and are copied as they are.
+fn string(out: &mut String, s: &str) -> std::fmt::Result {
+    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        return write_json_string(out, s);
+    }
+    out.push('"');
+    out.push_str(s);
+    out.push('"');
+    Ok(())
+}
+
+fn optional(out: &mut String, s: Option<&str>) -> std::fmt::Result {
+    match s {
+        Some(s) => string(out, s),
+        None => {
+            out.push_str("null");
+            Ok(())
+        }
+    }
+}
+
+fn target(out: &mut String, t: &Target) -> std::fmt::Result {
+    out.push('[');
+    optional(out, t.container.as_deref())?;
+    out.push(',');
+    string(out, &t.name)?;
+    out.push(',');
+    optional(out, t.sub.as_deref())?;
+    out.push_str(",[");
+    for (i, l) in t.leaves.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push(char::from(b'0' + u8::from(l.exact) + 2 * u8::from(l.datetime)));
+    }
+    out.push_str("]]");
+    Ok(())
+}
+
+fn value(out: &mut String, v: &Prepared) -> std::fmt::Result {
+    match v {
+        Prepared::Null => out.push_str("null"),
+        Prepared::Bool(b) => write!(out, "{b}")?,
+        Prepared::Num(Num::Int(i)) => write!(out, "[\"int\",\"{i}\"]")?,
+        Prepared::Num(Num::UInt(u)) => write!(out, "[\"uint\",\"{u}\"]")?,
+        // `{:?}` is the shortest text that reads back as the same double (`1e300`, `0.1`, `-0.0`).
+        Prepared::Num(Num::Float(f)) if f.is_finite() => write!(out, "[\"float\",{f:?}]")?,
+        Prepared::Num(Num::Float(f)) if f.is_nan() => out.push_str("[\"float\",\"nan\"]"),
+        Prepared::Num(Num::Float(f)) => write!(out, "[\"float\",\"{}\"]", if *f > 0.0 { "inf" } else { "-inf" })?,
+        Prepared::Str { text, instant, boolean } => {
+            out.push_str("[\"str\",");
+            string(out, text)?;
+            match instant {
+                Some(i) => write!(out, ",[\"{}\",{}]", i.secs(), i.nanos())?,
+                None => out.push_str(",null"),
+            }
+            match boolean {
+                Some(b) => write!(out, ",{b}]")?,
+                None => out.push_str(",null]"),
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Options, Quirks};
+    use serde_json::{json, Value};
+
+    fn plan(f: &Filter) -> Value {
+        serde_json::from_str(&f.compiled_plan()).unwrap()
+    }
+
+    #[test]
+    fn exports_resolved_targets_and_prepared_values() {
+        let f = Filter::parse(
+            r#"emails[type eq "work" and value co "@x"] or not (meta.lastModified gt "2011-05-13T04:42:34Z")"#,
+        )
+        .unwrap();
+        assert_eq!(
+            plan(&f),
+            json!({"perKind": false, "defaultSlot": 0, "types": [], "expr": ["or",
+                ["vp", [null, "emails", null, [0]], ["and",
+                    ["cmp", [null, "type", null, [0]], "eq", ["str", "work", null, null]],
+                    ["cmp", [null, "value", null, [0]], "co", ["str", "@x", null, null]]]],
+                ["not", ["cmp", [null, "meta", "lastModified", [2]], "gt",
+                    ["str", "2011-05-13T04:42:34Z", ["1305261754", 0], null]]]]})
+        );
+    }
+
+    #[test]
+    fn escapes_strings_and_keeps_numbers_exact() {
+        let f = Filter::parse(r#"title eq "a\"b\\c\n\u0001é😀" or x gt 9007199254740993 or x lt -1e300 or x eq -0.0"#)
+            .unwrap();
+        let plan = plan(&f);
+        assert_eq!(plan["expr"][1][3], json!(["str", "a\"b\\c\n\u{1}é😀", null, null]));
+        assert_eq!(plan["expr"][2][3], json!(["int", "9007199254740993"]));
+        assert_eq!(plan["expr"][3][3][1].as_f64(), Some(-1e300));
+        assert_eq!(plan["expr"][4][3][1].as_f64().map(f64::to_bits), Some((-0.0f64).to_bits()));
+    }
+
+    #[test]
+    fn exports_containers_numbers_booleans_and_kinds() {
+        let options = Options::new().with_quirks(Quirks::entra()).with_resource_type("Group").unwrap();
+        let f = Filter::parse_with(
+            r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Eng" and w eq 7 and x eq 1.5 and y eq 18446744073709551615 and active eq "True" and id pr and z eq null and photos.value eq "X""#,
+            &options,
+        )
+        .unwrap();
+        let plan = plan(&f);
+        let urn = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        assert_eq!(plan["expr"][1], json!(["cmp", [urn, "department", null, [0]], "eq", ["str", "Eng", null, null]]));
+        assert_eq!(plan["expr"][2][3], json!(["int", "7"]));
+        assert_eq!(plan["expr"][3][3], json!(["float", 1.5]));
+        assert_eq!(plan["expr"][4][3], json!(["uint", "18446744073709551615"]));
+        assert_eq!(plan["expr"][5][3], json!(["str", "True", null, true]));
+        assert_eq!(plan["expr"][6], json!(["pr", [null, "id", null, [1]]]));
+        assert_eq!(plan["expr"][7][3], Value::Null);
+        // `photos.value` is caseExact for Users only: leaves per resource type, with Group the default.
+        assert_eq!(plan["perKind"], json!(true));
+        let kinds = f.schemas.resource_types();
+        let (user, group) = (
+            kinds.iter().position(|r| r.name == "User").unwrap(),
+            kinds.iter().position(|r| r.name == "Group").unwrap(),
+        );
+        assert_eq!(plan["defaultSlot"], json!(group + 1));
+        assert_eq!(plan["types"][group], json!("urn:ietf:params:scim:schemas:core:2.0:Group"));
+        let leaves = &plan["expr"][8][1][3];
+        assert_eq!((&leaves[0], &leaves[user + 1], &leaves[group + 1]), (&json!(0), &json!(1), &json!(0)));
+    }
+}
