@@ -281,7 +281,8 @@ class Patch {
     }
   }
 
-  /** The patched resource, a new plain object; `resource` is never modified. Throws ScimError, atomically. */
+  /** The patched resource, a new plain object; `resource` is never modified. Throws ScimError, atomically. Members
+   *  the request does not reach, and equal elements of large arrays, are the input's own values (index.d.ts). */
   apply(resource) {
     return this.applyWithOutcome(resource).resource;
   }
