@@ -310,7 +310,7 @@ class Patch {
       }
       define(part, key, value);
     }
-    const out = this.#applyPart(part);
+    const out = this.#applyPart(part, arrays);
     const result = {};
     let patched = out.resource;
     if (patched === null) {
@@ -349,7 +349,7 @@ class Patch {
   // The touched part, patched: `{resource: JSON text | null (unchanged) | object, plans, changed, quirksFired}`.
   // When the part is not JSON (a cycle, BigInt, undefined, NaN, a lone surrogate, too deep), the typed copy
   // reports what and where as a ScimError.
-  #applyPart(part) {
+  #applyPart(part, arrays) {
     let json;
     try {
       json = plainJson(part, 0) ? JSON.stringify(part) : JSON.stringify(part, strictJson);
@@ -358,7 +358,7 @@ class Patch {
     }
     if (json !== undefined) {
       try {
-        return this.#native.applyPart(json);
+        return this.#native.applyPart(json, [...arrays.keys()]);
       } catch (e) {
         if (!(typeof e?.scimBody === 'string' && e.code.startsWith('document.'))) throw wrap(e);
       }

@@ -102,14 +102,16 @@ impl NativePatch {
         self.patch.touches(&key)
     }
 
-    /// The touched part of a resource as JSON text in; out: `resource` is the patched part as JSON text, or null
-    /// when no operation changed it, and `plans` (`[key, plan, ...]`) tells which elements of each large array
-    /// are the input's own, left out of the text (`reuse.rs`; absent when there is none).
+    /// The touched part of a resource as JSON text in, and the keys of its arrays whose elements the caller can
+    /// reuse; out: `resource` is the patched part as JSON text, or null when no operation changed it, and `plans`
+    /// (`[key, plan, ...]`) tells which elements of those arrays are the input's own, left out of the text
+    /// (`reuse.rs`; absent when there is none).
     #[napi(catch_unwind)]
-    pub fn apply_part<'env>(&self, env: &'env Env, text: String) -> Result<Unknown<'env>> {
+    pub fn apply_part<'env>(&self, env: &'env Env, text: String, reuse: Vec<String>) -> Result<Unknown<'env>> {
         let js = Js::new(env);
         let mut doc = parse_json(js, &text, self.max_depth, "document")?;
-        let inputs = crate::reuse::inputs(&text, &doc);
+        let mut inputs = if reuse.is_empty() { Vec::new() } else { crate::reuse::inputs(&text, &doc) };
+        inputs.retain(|(key, _)| reuse.contains(key));
         let outcome = self.patch.apply(&mut doc).map_err(|e| throw_at(js, &e, &self.paths))?;
         if !outcome.changed() {
             return result(js, js.null()?, outcome);

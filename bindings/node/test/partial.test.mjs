@@ -156,3 +156,12 @@ test('a large array whose elements are not plain JSON still converts and compare
   doc.members[4] = { value: 'm4', bad: 1n };
   assert.throws(() => new Patch(request({ op: 'add', path: 'members', value: [{ value: 'x' }] })).apply(doc), (e) => e instanceof ScimError && e.code === 'document.not_json' && /members\[4\]\.bad/.test(e.message));
 });
+
+test('a member whose toJSON writes a large array is converted, not reused', () => {
+  const members = group(100).members;
+  const doc = { schemas: [GROUP], displayName: 'g', members: { toJSON: () => members } };
+  const out = new Patch(request({ op: 'add', path: 'members', value: [{ value: 'new' }] })).apply(doc);
+  assert.equal(out.members.length, 101);
+  assert.deepEqual(out.members.slice(0, 100), members);
+  assert.notEqual(out.members[0], members[0]);
+});
