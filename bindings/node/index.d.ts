@@ -100,8 +100,22 @@ export class Patch {
   constructor(request: unknown, options?: Options);
   /** The request given as JSON text. */
   static fromJson(json: string, options?: Options): Patch;
-  /** The patched resource, a new plain object. */
+  /**
+   * The patched resource, a new plain object; `resource` is never modified, and a failure (a ScimError) changes
+   * nothing.
+   *
+   * Only the members the request can read or change are converted: the result has the input's own enumerable
+   * members in the input's order, each member the request reached replaced by its patched value (left out when
+   * removed), and new members after them. Every other member is the input's own value, shared as `{...resource}`
+   * shares it, and is not checked: a cycle, a BigInt or a function in a member the request does not reach passes
+   * through, where in a reached member it is a ScimError (`document.*`). A member that holds a schema URN (an
+   * extension) and `schemas` are always reached. In a reached array of at least 64 elements, the elements the
+   * request left equal (compared as JSON, in order) are the input's own objects; changed and new ones are new.
+   * When no operation changed anything, every member is the input's own value. Keys such as `__proto__` and
+   * `constructor` are own data properties of the result.
+   */
   apply<T extends object = JsonObject>(resource: T): T;
+  /** `apply`, with whether an operation modified the resource and the tolerances that took effect. */
   applyWithOutcome<T extends object = JsonObject>(resource: T): Outcome<T>;
   /** JSON text in, JSON text out. */
   applyJson(json: string): string;

@@ -126,6 +126,62 @@ function nativeOptions(options) {
 // JavaScript.
 const COMPILE_MAX_LENGTH = 65_536;
 
+// Whether JSON.stringify writes `v` exactly as it is, so that the strict replacer (slow: a call per value) is not
+// needed: only strings, finite numbers, booleans, null, arrays and plain objects without toJSON, nested at most
+// as deep as JSON text may be. Anything else takes the strict path, which refuses or converts it as before.
+function plainJson(v, depth) {
+  if (depth > 128) return false;
+  if (Array.isArray(v)) {
+    if (Object.getPrototypeOf(v) !== Array.prototype) return false;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (typeof x === 'object' && x !== null ? !plainJson(x, depth + 1) : !plainScalar(x)) return false;
+    }
+    return true;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if ((proto !== Object.prototype && proto !== null) || 'toJSON' in v) return false;
+  for (const key of Object.keys(v)) {
+    const x = v[key];
+    if (typeof x === 'object' && x !== null ? !plainJson(x, depth + 1) : !plainScalar(x)) return false;
+  }
+  return true;
+}
+
+function plainScalar(x) {
+  const t = typeof x;
+  return t === 'string' || t === 'boolean' || (t === 'number' && Number.isFinite(x));
+}
+
+// Sets an own data property: a key `__proto__` must never reach the Object.prototype setter.
+function define(obj, key, value) {
+  if (key === '__proto__') {
+    Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  } else {
+    obj[key] = value;
+  }
+}
+
+// Arrays at least this long are compared element by element with the result, to reuse equal elements (reuse.rs).
+const REUSE_MIN = 64;
+
+// The patched array from the input's elements and the new ones: the plan's runs `start, end` take input elements,
+// `-n` the next n new ones.
+function rebuild(input, fresh, plan) {
+  const out = [];
+  let f = 0;
+  for (let i = 0; i < plan.length; ) {
+    const a = plan[i++];
+    if (a < 0) {
+      for (let n = -a; n > 0; n--) out.push(fresh[f++]);
+    } else {
+      const end = plan[i++];
+      for (let j = a; j < end; j++) out.push(input[j]);
+    }
+  }
+  return out;
+}
+
 /** A filter (`?filter=`, RFC 7644 §3.4.2.2), parsed once; match it against any number of resources. */
 class Filter {
   #text;
@@ -298,6 +354,7 @@ class Path {
 /** A PatchOp request (RFC 7644 §3.5.2), parsed once; apply it to any number of resources. */
 class Patch {
   #native;
+  #touched = new Map(); // key -> whether the request touches it, for the first 1,024 keys seen
 
   /** `request` is the PatchOp body as an object (`req.body`); anything else is the core's invalidSyntax error. */
   constructor(request, options) {
@@ -322,7 +379,8 @@ class Patch {
     }
   }
 
-  /** The patched resource, a new plain object; `resource` is never modified. Throws ScimError, atomically. */
+  /** The patched resource, a new plain object; `resource` is never modified. Throws ScimError, atomically. Members
+   *  the request does not reach, and equal elements of large arrays, are the input's own values (index.d.ts). */
   apply(resource) {
     return this.applyWithOutcome(resource).resource;
   }
@@ -331,25 +389,80 @@ class Patch {
    *  `lastModified` when not), and the tolerances that took effect, sorted by name. */
   applyWithOutcome(resource) {
     object(resource, 'the resource');
-    // JSON text both ways is the fastest (benches/node-conversion.md). When the resource is not JSON (a cycle,
-    // BigInt, undefined, NaN, a lone surrogate, too deep), the typed copy reports what and where as a ScimError.
+    // Only the members the request can read or change are converted (Patch::touches); every other member of the
+    // result is the input's own value. The touched part goes through JSON text (benches/node-conversion.md).
+    const keys = Object.keys(resource);
+    const values = new Array(keys.length);
+    const touched = new Array(keys.length);
+    const part = {};
+    const arrays = new Map(); // key -> the elements of a large array as read once, for reuse
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      let value = resource[key];
+      values[i] = value;
+      touched[i] = this.#touches(key);
+      if (!touched[i]) continue;
+      if (Array.isArray(value) && value.length >= REUSE_MIN) {
+        value = Array.from(value); // stringified and reused: the same elements, read once
+        arrays.set(key, value);
+      }
+      define(part, key, value);
+    }
+    const out = this.#applyPart(part, arrays);
+    const result = {};
+    let patched = out.resource;
+    if (patched === null) {
+      // No operation changed anything: the input's own values are the result.
+      for (let i = 0; i < keys.length; i++) define(result, keys[i], values[i]);
+      return { resource: result, changed: out.changed, quirksFired: out.quirksFired };
+    }
+    if (typeof patched === 'string') {
+      patched = JSON.parse(patched);
+      const plans = out.plans ?? [];
+      for (let i = 0; i < plans.length; i += 2) {
+        const key = plans[i];
+        define(patched, key, rebuild(arrays.get(key), patched[key], plans[i + 1]));
+      }
+    }
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (!touched[i]) define(result, key, values[i]);
+      else if (Object.hasOwn(patched, key)) define(result, key, patched[key]);
+    }
+    for (const key of Object.keys(patched)) {
+      if (!Object.hasOwn(result, key)) define(result, key, patched[key]);
+    }
+    return { resource: result, changed: out.changed, quirksFired: out.quirksFired };
+  }
+
+  #touches(key) {
+    let t = this.#touched.get(key);
+    if (t === undefined) {
+      t = this.#native.touches(key);
+      if (this.#touched.size < 1024) this.#touched.set(key, t);
+    }
+    return t;
+  }
+
+  // The touched part, patched: `{resource: JSON text | null (unchanged) | object, plans, changed, quirksFired}`.
+  // When the part is not JSON (a cycle, BigInt, undefined, NaN, a lone surrogate, too deep), the typed copy
+  // reports what and where as a ScimError.
+  #applyPart(part, arrays) {
     let json;
     try {
-      json = JSON.stringify(resource, strictJson);
+      json = plainJson(part, 0) ? JSON.stringify(part) : JSON.stringify(part, strictJson);
     } catch {
       json = undefined;
     }
     if (json !== undefined) {
       try {
-        const out = this.#native.applyJson(json);
-        out.resource = JSON.parse(out.resource);
-        return out;
+        return this.#native.applyPart(json, [...arrays.keys()]);
       } catch (e) {
         if (!(typeof e?.scimBody === 'string' && e.code.startsWith('document.'))) throw wrap(e);
       }
     }
     try {
-      return this.#native.applyValue(resource);
+      return this.#native.applyValue(part);
     } catch (e) {
       throw wrap(e);
     }

@@ -1,5 +1,5 @@
 // Measures the three ways a JavaScript document can reach the Rust core, per operation, on the shared workload
-// (../../shared/bench/workload.json, or $SCIM_WORKLOAD). Prints the Markdown table of benches/node-conversion.md.
+// (../../shared/bench/workload.json, or $SCIM_WORKLOAD). Prints the Markdown tables of benches/node-conversion.md.
 //
 //   (a) in place: the core reads JS properties through its Node trait (filters only)
 //   (b) typed copy: JS value -> serde_json::Value via Node-API, and back with own data properties
@@ -59,6 +59,7 @@ function strict(key, v) {
 }
 
 // apply: each PATCH of the workload on its document (a User, or the 10,000-member group).
+const partRows = [];
 for (const [name, { doc, request }] of Object.entries(w.patches)) {
   const p = new NativePatch(request, '{"quirks":"entra"}');
   const bb = time(() => p.applyValue(doc).resource);
@@ -67,6 +68,16 @@ for (const [name, { doc, request }] of Object.entries(w.patches)) {
   const cb = time(() => p.applyJsonValue(JSON.stringify(doc)).resource);
   const cr = time(() => JSON.parse(p.applyJson(JSON.stringify(doc, strict)).resource));
   rows.push([`apply ${name}`, bb, bc, cc, cb, cr]);
+  // Only the touched members (Patch::touches), each strategy on that part and the untouched members copied over
+  // as they are; the last column is Patch#apply itself (the part as JSON text, large arrays' equal elements reused).
+  const touched = Object.keys(doc).filter((k) => p.touches(k));
+  const part = () => Object.fromEntries(touched.map((k) => [k, doc[k]]));
+  const pb = time(() => ({ ...doc, ...p.applyValue(part()).resource }));
+  const pr = time(() => ({ ...doc, ...JSON.parse(p.applyJson(JSON.stringify(part(), strict)).resource) }));
+  const pc = time(() => ({ ...doc, ...JSON.parse(p.applyJson(JSON.stringify(part())).resource) }));
+  const api = new scim.Patch(request, { quirks: 'entra' });
+  const pa = time(() => api.apply(doc));
+  partRows.push([`apply ${name}`, touched.length, Object.keys(doc).length, pb, pr, pc, pa]);
 }
 
 console.log(`Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores; median of runs`);
@@ -77,3 +88,8 @@ for (const [name, ...t] of rows) {
   if (t.length === 3) console.log(`| ${name} | ${fmt(t[0])} | ${fmt(t[1])} | – | ${fmt(t[2])} | – | – |`);
   else console.log(`| ${name} | – | ${t.map(fmt).join(' | ')} |`);
 }
+
+console.log();
+console.log('| touched part only | members converted | (b) copy both ways | (c) JSON, strict replacer | (c) JSON, no replacer | `Patch#apply` (c) + reuse |');
+console.log('|---|---|---|---|---|---|');
+for (const [name, n, of, ...t] of partRows) console.log(`| ${name} | ${n} of ${of} | ${t.map(fmt).join(' | ')} |`);

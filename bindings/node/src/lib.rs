@@ -7,6 +7,7 @@
 pub mod date;
 pub mod options;
 pub mod position;
+pub mod reuse;
 
 #[cfg(feature = "napi")]
 mod doc;

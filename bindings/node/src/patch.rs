@@ -95,6 +95,45 @@ impl NativePatch {
         result(js, js.str(&doc.to_string())?, outcome)
     }
 
+    /// Whether the request can read or change the resource's top-level member `key` (`Patch::touches`):
+    /// `index.js` converts only those members.
+    #[napi]
+    pub fn touches(&self, key: String) -> bool {
+        self.patch.touches(&key)
+    }
+
+    /// The touched part of a resource as JSON text in, and the keys of its arrays whose elements the caller can
+    /// reuse; out: `resource` is the patched part as JSON text, or null when no operation changed it, and `plans`
+    /// (`[key, plan, ...]`) tells which elements of those arrays are the input's own, left out of the text
+    /// (`reuse.rs`; absent when there is none).
+    #[napi(catch_unwind)]
+    pub fn apply_part<'env>(&self, env: &'env Env, text: String, reuse: Vec<String>) -> Result<Unknown<'env>> {
+        let js = Js::new(env);
+        let mut doc = parse_json(js, &text, self.max_depth, "document")?;
+        let mut inputs = if reuse.is_empty() { Vec::new() } else { crate::reuse::inputs(&text, &doc) };
+        inputs.retain(|(key, _)| reuse.contains(key));
+        let outcome = self.patch.apply(&mut doc).map_err(|e| throw_at(js, &e, &self.paths))?;
+        if !outcome.changed() {
+            return result(js, js.null()?, outcome);
+        }
+        let plans = crate::reuse::reuse(&mut doc, &inputs);
+        let out = outcome_object(js, js.str(&doc.to_string())?, outcome)?;
+        if plans.is_empty() {
+            return Ok(js.unknown(out));
+        }
+        let list = js.array(plans.len() * 2)?;
+        for (i, (key, plan)) in (0u32..).step_by(2).zip(&plans) {
+            let runs = js.array(plan.len())?;
+            for (j, n) in (0u32..).zip(plan) {
+                js.set_element(runs, j, js.double(*n as f64)?)?;
+            }
+            js.set_element(list, i, js.str(key)?)?;
+            js.set_element(list, i + 1, runs)?;
+        }
+        js.set_named(out, c"plans", list)?;
+        Ok(js.unknown(out))
+    }
+
     /// JSON text in, JSON text out (c, c): the `applyJson` twin.
     #[napi(catch_unwind)]
     pub fn apply_json<'env>(&self, env: &'env Env, text: String) -> Result<Unknown<'env>> {
@@ -114,6 +153,10 @@ impl NativePatch {
 
 /// `{resource, changed, quirksFired}`.
 fn result<'env>(js: Js, resource: Raw, outcome: Outcome) -> Result<Unknown<'env>> {
+    Ok(js.unknown(outcome_object(js, resource, outcome)?))
+}
+
+fn outcome_object(js: Js, resource: Raw, outcome: Outcome) -> Result<Raw> {
     let obj = js.object()?;
     js.set_named(obj, c"resource", resource)?;
     js.set_named(obj, c"changed", js.boolean(outcome.changed())?)?;
@@ -123,5 +166,5 @@ fn result<'env>(js: Js, resource: Raw, outcome: Outcome) -> Result<Unknown<'env>
         js.set_element(arr, i, js.str(name)?)?;
     }
     js.set_named(obj, c"quirksFired", arr)?;
-    Ok(js.unknown(obj))
+    Ok(obj)
 }

@@ -120,8 +120,11 @@ test('Filter: Date values read as their ISO string, as JSON.stringify writes the
   const doc = { schemas: [USER], meta: { lastModified: new Date('2012-01-01T00:00:00Z') } };
   assert.equal(f.matches(doc), true);
   assert.equal(f.matchesJson(JSON.stringify(doc)), true);
-  const out = new Patch(request({ op: 'replace', path: 'title', value: 'x' })).apply(doc);
-  assert.equal(out.meta.lastModified, '2012-01-01T00:00:00.000Z');
+  // A member the request reaches is converted (a Date becomes its ISO string); the others pass through.
+  doc.emails = [{ value: 'a@example.com', verified: new Date('2012-01-01T00:00:00Z') }];
+  const out = new Patch(request({ op: 'add', path: 'emails', value: [{ value: 'b@example.com' }] })).apply(doc);
+  assert.equal(out.emails[0].verified, '2012-01-01T00:00:00.000Z');
+  assert.equal(out.meta, doc.meta);
 });
 
 test('options: resource type, custom schemas, limits; misuse is a TypeError', () => {

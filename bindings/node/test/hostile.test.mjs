@@ -76,14 +76,16 @@ test('filters read own properties only: nothing comes from the prototype', () =>
 test('a cyclic document is a ScimError naming the cycle', () => {
   const doc = user();
   doc.manager = { self: doc };
-  const err = rejects(() => new Patch(request({ op: 'add', path: 'title', value: 'x' })).apply(doc), 'document.cyclic', /contains itself/);
+  const err = rejects(() => new Patch(request({ op: 'add', path: 'manager.value', value: 'x' })).apply(doc), 'document.cyclic', /contains itself/);
   assert.equal(err.scimType, 'invalidValue');
   assert.ok(err.message.length < 500, 'the path in the message is shortened');
   // Filters read only what they name, so a cycle elsewhere does not matter.
   assert.equal(new Filter('userName eq "bjensen"').matches(doc), true);
   const arr = [];
   arr.push(arr);
-  rejects(() => new Patch(request({ op: 'add', path: 'title', value: 'x' })).apply({ userName: 'x', a: arr }), 'document.cyclic');
+  rejects(() => new Patch(request({ op: 'add', path: 'a', value: ['x'] })).apply({ userName: 'x', a: arr }), 'document.cyclic');
+  // A member the request cannot reach is not converted: it passes through, the very same object.
+  assert.equal(new Patch(request({ op: 'add', path: 'title', value: 'x' })).apply(doc).manager, doc.manager);
   rejects(() => new Patch(request({ op: 'add', path: 'title', value: arr })), 'document.cyclic');
 });
 
@@ -91,7 +93,8 @@ test('100,000-deep nesting is refused, never a stack overflow', () => {
   let deep = {};
   for (let i = 0; i < 100_000; i++) deep = { a: deep };
   const p = new Patch(request({ op: 'add', path: 'title', value: 'x' }));
-  rejects(() => p.apply({ userName: 'x', deep }), 'document.too_deep', /deeper than 128/);
+  rejects(() => new Patch(request({ op: 'add', path: 'deep.b', value: 'x' })).apply({ userName: 'x', deep }), 'document.too_deep', /deeper than 128/);
+  assert.equal(p.apply({ userName: 'x', deep }).deep, deep); // not reached: passes through
   const value = rejects(() => new Patch(request({ op: 'add', path: 'title', value: deep })), 'document.too_deep', /deeper than 128 levels .*at Operations\[0\]\.value\.a/);
   assert.equal(value.operation, 0);
   assert.equal(new Filter('userName pr').matches({ userName: 'x', deep }), true);
@@ -102,12 +105,14 @@ test('100,000-deep nesting is refused, never a stack overflow', () => {
   rejects(() => Patch.fromJson(text), 'document.too_deep');
   // A smaller limit applies to every path.
   const shallow = new Patch(request({ op: 'add', path: 'title', value: 'x' }), { limits: { maxDocumentDepth: 3 } });
-  rejects(() => shallow.apply({ a: { b: { c: { d: 1 } } } }), 'document.too_deep');
+  rejects(() => shallow.apply({ title: { b: { c: { d: 1 } } } }), 'document.too_deep');
   rejects(() => shallow.applyJson('{"a": {"b": {"c": {"d": 1}}}}'), 'document.too_deep');
 });
 
 test('BigInt, undefined, functions, symbols, NaN and Infinity are ScimErrors naming where they are', () => {
-  const p = new Patch(request({ op: 'add', path: 'title', value: 'x' }));
+  // The request reaches badge and list, so both are converted; title is all that `other` reaches.
+  const p = new Patch(request({ op: 'add', path: 'badge', value: 'x' }, { op: 'add', path: 'list', value: [1] }));
+  const other = new Patch(request({ op: 'add', path: 'title', value: 'x' }));
   const cases = [
     [1n, /BigInt at badge/],
     [undefined, /undefined at badge/],
@@ -120,6 +125,8 @@ test('BigInt, undefined, functions, symbols, NaN and Infinity are ScimErrors nam
   for (const [v, pattern] of cases) {
     rejects(() => p.apply({ userName: 'x', badge: v }), 'document.not_json', pattern);
     rejects(() => p.apply({ userName: 'x', list: [{ badge: v }] }), 'document.not_json', /at list\[0\]\.badge/);
+    const out = other.apply({ userName: 'x', badge: v, list: [{ badge: v }] });
+    assert.ok(Object.is(out.badge, v) && Object.is(out.list[0].badge, v), 'a member not reached passes through');
     const inRequest = rejects(() => new Patch(request({ op: 'add', path: 'a', value: 1 }, { op: 'add', path: 'title', value: [v] })), 'document.not_json', /Operations\[1\]\.value\[0\]/);
     assert.equal(inRequest.operation, 1);
     // A filter meets the value only when it reads that attribute.
@@ -134,16 +141,20 @@ test('lone surrogates: a TypeError in texts, a ScimError in documents', () => {
   assert.throws(() => new Filter('userName eq "\ud800"'), { name: 'TypeError', message: /lone surrogate at index 13/ });
   assert.throws(() => new Filter('a pr').matchesJson('{"a": "\udc00"}'), TypeError);
   assert.throws(() => Patch.fromJson('{"x": "\ud800"}'), TypeError);
-  const p = new Patch(request({ op: 'add', path: 'title', value: 'x' }));
+  const p = new Patch(request({ op: 'add', path: 'nick', value: 'x' }));
   rejects(() => p.apply({ userName: 'x', nick: 'a\ud800b' }), 'document.not_json', /lone surrogate .*at nick/);
-  rejects(() => p.apply({ userName: 'x', ['k\udc00']: 1 }), 'document.not_json', /lone surrogate/);
+  // A key naming a schema (it holds a colon) is always reached.
+  rejects(() => p.apply({ userName: 'x', ['urn:k\udc00']: 1 }), 'document.not_json', /lone surrogate/);
+  assert.equal(p.apply({ userName: 'x', title: 'a\ud800b' }).title, 'a\ud800b'); // not reached: passes through
   rejects(() => new Filter('nick eq "a"').matches({ nick: '\ud800' }), 'document.not_json');
   rejects(() => new Patch(request({ op: 'add', path: 'title', value: '\ud800' })), 'document.not_json');
   // An escaped lone surrogate in JSON text is refused by the parser.
   rejects(() => new Filter('a pr').matchesJson('{"a": "\\ud800"}'), 'document.invalid_json');
   // A real U+FFFD is text.
   assert.equal(new Filter('nick eq "\ufffd"').matches({ nick: '\ufffd' }), true);
-  assert.equal(p.apply({ nick: 'a\ufffd' }).nick, 'a\ufffd');
+  const doc = { emails: [{ value: 'a\ufffd' }] };
+  const out = new Patch(request({ op: 'add', path: 'emails', value: [{ value: 'b' }] })).apply(doc);
+  assert.ok(out.emails[0] !== doc.emails[0] && out.emails[0].value === 'a\ufffd');
 });
 
 test('huge strings: a filter past the limit is refused; big values work', () => {
@@ -217,7 +228,7 @@ test('integers past 2^53 and 2^64 compare by value; NaN is no JSON number', () =
   assert.equal(new Filter('x gt 18446744073709551615').matches({ x: 2 ** 65 }), true);
   assert.equal(new Filter('x eq 18446744073709551616').matchesJson('{"x": 18446744073709551616}'), true);
   rejects(() => new Filter('x eq 1e400'), 'filter.invalid_number');
-  const replace = new Patch(request({ op: 'replace', path: 'title', value: 'x' }));
+  const replace = new Patch(request({ op: 'replace', path: 'n', value: 1 }));
   assert.equal(rejects(() => replace.apply({ ...user(), n: NaN }), 'document.not_json').scimType, 'invalidValue');
 });
 

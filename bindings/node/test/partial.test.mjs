@@ -1,0 +1,167 @@
+// Patch#apply converts only the members a request can reach: every other member of the result is the input's own
+// value, and elements of a large array that the request left equal are the input's own objects.
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { Patch, ScimError } from '../index.js';
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const request = (...Operations) => ({ schemas: [PATCH_OP], Operations });
+
+afterEach(() => {
+  for (const name of ['polluted', 'isAdmin']) assert.equal(Object.prototype[name], undefined);
+});
+
+function user() {
+  return {
+    schemas: [USER],
+    id: '2819c223',
+    userName: 'bjensen',
+    name: { givenName: 'Barbara', familyName: 'Jensen' },
+    emails: [{ value: 'b@example.com', type: 'work' }],
+    phoneNumbers: [{ value: '555-0100', type: 'work' }],
+    addresses: [{ locality: 'Hollywood', type: 'home' }],
+    meta: { resourceType: 'User', version: 'W/"1"' },
+  };
+}
+
+function group(n) {
+  const members = Array.from({ length: n }, (_, i) => ({ value: `m${i}`, display: `member ${i}`, type: 'User' }));
+  return { schemas: [GROUP], id: 'g1', displayName: 'Tour Guides', members, meta: { resourceType: 'Group' } };
+}
+
+test('members the request does not reach are the very same values; the input is unchanged', () => {
+  const doc = user();
+  const before = structuredClone(doc);
+  const out = new Patch(request({ op: 'replace', path: 'name.givenName', value: 'Babs' })).apply(doc);
+  assert.deepEqual(doc, before);
+  assert.notEqual(out, doc);
+  for (const key of ['emails', 'phoneNumbers', 'addresses', 'meta']) assert.equal(out[key], doc[key], key);
+  assert.notEqual(out.name, doc.name);
+  assert.deepEqual(out.name, { givenName: 'Babs', familyName: 'Jensen' });
+  assert.deepEqual(Object.keys(out), Object.keys(doc));
+});
+
+test('key order: the input order, a removed member left out, new members appended', () => {
+  const doc = user();
+  const p = new Patch(
+    request(
+      { op: 'remove', path: 'phoneNumbers' },
+      { op: 'add', path: 'title', value: 'Tour Guide' },
+      { op: 'replace', path: 'userName', value: 'babs' },
+      { op: 'add', path: `${ENTERPRISE}:department`, value: 'Tours' },
+    ),
+  );
+  const { resource: out, changed } = p.applyWithOutcome(doc);
+  assert.equal(changed, true);
+  const kept = Object.keys(doc).filter((k) => k !== 'phoneNumbers');
+  assert.deepEqual(Object.keys(out).slice(0, kept.length), kept);
+  assert.deepEqual(new Set(Object.keys(out).slice(kept.length)), new Set(['title', ENTERPRISE]));
+  assert.equal(out.userName, 'babs');
+  assert.ok(out.schemas.includes(ENTERPRISE));
+  assert.equal('phoneNumbers' in out, false);
+  assert.equal(doc.phoneNumbers.length, 1);
+});
+
+test('a failed request throws and leaves the input as it was', () => {
+  const doc = user();
+  const before = structuredClone(doc);
+  const p = new Patch(request({ op: 'add', path: 'title', value: 'x' }, { op: 'replace', path: 'emails[type eq "home"].value', value: 'y' }));
+  assert.throws(() => p.apply(doc), (e) => e instanceof ScimError && e.code === 'patch.no_target' && e.operation === 1);
+  assert.deepEqual(doc, before);
+});
+
+test('a request that changes nothing returns the input members themselves', () => {
+  const doc = user();
+  const { resource: out, changed } = new Patch(request({ op: 'remove', path: 'emails[type eq "home"]' })).applyWithOutcome(doc);
+  assert.equal(changed, false);
+  assert.notEqual(out, doc);
+  for (const key of Object.keys(doc)) assert.equal(out[key], doc[key], key);
+});
+
+test('hostile values in a member not reached pass through; in a reached one they are ScimErrors', () => {
+  const cyclic = { a: 1 };
+  cyclic.self = cyclic;
+  let deep = {};
+  for (let i = 0; i < 100_000; i++) deep = { a: deep };
+  const fn = () => 1;
+  const sym = Symbol('s');
+  const doc = { ...user(), cyclic, deep, big: 10n, fn, sym, undef: undefined, nan: NaN, list: [1, , 3] }; // eslint-disable-line no-sparse-arrays
+  const out = new Patch(request({ op: 'add', path: 'title', value: 'x' })).apply(doc);
+  for (const key of ['cyclic', 'deep', 'big', 'fn', 'sym', 'list']) assert.equal(out[key], doc[key], key);
+  assert.ok('undef' in out && out.undef === undefined && Number.isNaN(out.nan));
+  assert.equal(out.title, 'x');
+  const cases = [
+    ['cyclic', 'document.cyclic'],
+    ['deep', 'document.too_deep'],
+    ['big', 'document.not_json'],
+    ['fn', 'document.not_json'],
+    ['sym', 'document.not_json'],
+    ['undef', 'document.not_json'],
+    ['nan', 'document.not_json'],
+    ['list', 'document.not_json'],
+  ];
+  for (const [key, code] of cases) {
+    const p = new Patch(request({ op: 'add', path: `${key}.x`, value: 'x' }));
+    assert.throws(() => p.apply(doc), (e) => e instanceof ScimError && e.code === code && e.message.includes(`at ${key}`), key);
+  }
+});
+
+test('__proto__ and constructor keys stay own data properties, reached or not', () => {
+  const doc = JSON.parse(`{"schemas": ["${USER}"], "__proto__": {"isAdmin": true}, "constructor": {"polluted": true}, "userName": "x"}`);
+  const untouched = new Patch(request({ op: 'replace', path: 'userName', value: 'y' })).apply(doc);
+  assert.equal(Object.getPrototypeOf(untouched), Object.prototype);
+  assert.deepEqual(Object.getOwnPropertyDescriptor(untouched, '__proto__').value, { isAdmin: true });
+  assert.equal(untouched.isAdmin, undefined);
+  assert.deepEqual(Object.keys(untouched), ['schemas', '__proto__', 'constructor', 'userName']);
+  const reached = new Patch(request({ op: 'add', path: 'constructor.isAdmin', value: true })).apply(doc);
+  assert.equal(Object.getPrototypeOf(reached), Object.prototype);
+  assert.deepEqual(Object.getOwnPropertyDescriptor(reached, 'constructor').value, { polluted: true, isAdmin: true });
+  assert.deepEqual(Object.getOwnPropertyDescriptor(reached, '__proto__').value, { isAdmin: true });
+});
+
+test('a large array: equal elements are the input objects, in order; changed and new ones are new objects', () => {
+  const doc = group(200);
+  const before = structuredClone(doc);
+  const add = new Patch(request({ op: 'add', path: 'members', value: [{ value: 'new' }] })).apply(doc);
+  assert.equal(add.members.length, 201);
+  assert.notEqual(add.members, doc.members);
+  assert.ok(doc.members.every((m, i) => add.members[i] === m));
+  assert.deepEqual(add.members[200], { value: 'new' });
+  assert.equal(add.meta, doc.meta);
+
+  const removed = new Patch(request({ op: 'remove', path: 'members[value eq "m7" or value eq "m8" or value eq "m150"]' })).apply(doc);
+  const expected = doc.members.filter((m) => !['m7', 'm8', 'm150'].includes(m.value));
+  assert.equal(removed.members.length, 197);
+  assert.ok(expected.every((m, i) => removed.members[i] === m));
+
+  const mail = { schemas: [USER], userName: 'x', emails: doc.members.map((m) => ({ value: `${m.value}@example.com`, type: 'work' })) };
+  const display = new Patch(request({ op: 'replace', path: 'emails[value eq "m5@example.com"].display', value: 'Five' })).apply(mail);
+  assert.deepEqual(display.emails[5], { value: 'm5@example.com', type: 'work', display: 'Five' });
+  assert.ok(mail.emails.every((m, i) => (i === 5 ? display.emails[i] !== m && !('display' in m) : display.emails[i] === m)));
+
+  const emptied = new Patch(request({ op: 'remove', path: 'members' })).apply(doc);
+  assert.equal('members' in emptied, false);
+  assert.deepEqual(doc, before);
+});
+
+test('a large array whose elements are not plain JSON still converts and compares as JSON', () => {
+  const doc = group(100);
+  doc.members[3] = { value: 'm3', when: new Date('2012-01-01T00:00:00Z') };
+  const out = new Patch(request({ op: 'add', path: 'members', value: [{ value: 'new' }] })).apply(doc);
+  assert.equal(out.members.length, 101);
+  assert.ok(doc.members.every((m, i) => out.members[i] === m)); // equal as JSON: the Date's object is kept
+  doc.members[4] = { value: 'm4', bad: 1n };
+  assert.throws(() => new Patch(request({ op: 'add', path: 'members', value: [{ value: 'x' }] })).apply(doc), (e) => e instanceof ScimError && e.code === 'document.not_json' && /members\[4\]\.bad/.test(e.message));
+});
+
+test('a member whose toJSON writes a large array is converted, not reused', () => {
+  const members = group(100).members;
+  const doc = { schemas: [GROUP], displayName: 'g', members: { toJSON: () => members } };
+  const out = new Patch(request({ op: 'add', path: 'members', value: [{ value: 'new' }] })).apply(doc);
+  assert.equal(out.members.length, 101);
+  assert.deepEqual(out.members.slice(0, 100), members);
+  assert.notEqual(out.members[0], members[0]);
+});
