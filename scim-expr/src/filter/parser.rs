@@ -30,17 +30,24 @@ enum Defs<'s> {
 }
 
 impl<'s> Defs<'s> {
-    fn collect(defs: impl ExactSizeIterator<Item = Option<&'s Attribute>>) -> Defs<'s> {
-        if defs.len() > INLINE {
-            return Defs::Heap(defs.collect());
+    /// The same definition in each of `slots` slots.
+    fn repeat(def: Option<&'s Attribute>, slots: usize) -> Defs<'s> {
+        if slots > INLINE {
+            return Defs::Heap(vec![def; slots]);
+        }
+        Defs::Inline(slots, [def; INLINE])
+    }
+
+    /// `slots` definitions, slot by slot.
+    fn from_fn(slots: usize, mut def: impl FnMut(usize) -> Option<&'s Attribute>) -> Defs<'s> {
+        if slots > INLINE {
+            return Defs::Heap((0..slots).map(def).collect());
         }
         let mut inline = [None; INLINE];
-        let mut n = 0;
-        for (slot, def) in inline.iter_mut().zip(defs) {
-            *slot = def;
-            n += 1;
+        for (slot, d) in inline.iter_mut().enumerate().take(slots) {
+            *d = def(slot);
         }
-        Defs::Inline(n, inline)
+        Defs::Inline(slots, inline)
     }
 
     fn as_slice(&self) -> &[Option<&'s Attribute>] {
@@ -50,8 +57,17 @@ impl<'s> Defs<'s> {
         }
     }
 
-    fn map(&self, f: impl FnMut(Option<&'s Attribute>) -> Option<&'s Attribute>) -> Defs<'s> {
-        Defs::collect(self.as_slice().iter().copied().map(f))
+    fn map(&self, mut f: impl FnMut(Option<&'s Attribute>) -> Option<&'s Attribute>) -> Defs<'s> {
+        match self {
+            Defs::Inline(n, defs) => {
+                let mut inline = [None; INLINE];
+                for (d, def) in inline.iter_mut().zip(defs).take(*n) {
+                    *d = f(*def);
+                }
+                Defs::Inline(*n, inline)
+            }
+            Defs::Heap(defs) => Defs::Heap(defs.iter().map(|d| f(*d)).collect()),
+        }
     }
 }
 
@@ -165,12 +181,19 @@ impl<'a> FilterParser<'a> {
     }
 
     /// The span of `s`: in the source when `s` is part of it, else where `s` was (or now is) appended to the text.
+    #[inline]
     fn span(&mut self, s: &str) -> Span {
         let src = self.c.src;
         let offset = (s.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
         if offset <= src.len() && s.len() <= src.len() - offset {
-            return Span { start: index(offset), end: index(offset + s.len()) };
+            // Within the source, which is shorter than `MAX_TEXT`.
+            return Span { start: offset as u32, end: (offset + s.len()) as u32 };
         }
+        self.intern(s)
+    }
+
+    #[cold]
+    fn intern(&mut self, s: &str) -> Span {
         let key = (s.as_ptr() as usize, s.len());
         if let Some((.., span)) = self.interned.iter().find(|(p, n, _)| (*p, *n) == key) {
             return *span;
@@ -576,11 +599,11 @@ impl<'a> FilterParser<'a> {
     fn resolve(&self, scope: &Scope<'a>, path: Lookup<'a>, at: usize) -> Result<Defs<'a>, Error> {
         let slots = self.schemas.resource_types().len() + 1;
         match (scope, path.urn) {
-            (Scope::Root, Some(urn)) => {
-                let def = self.schemas.qualified(urn, path.name);
-                Ok(Defs::collect((0..slots).map(|_| def)))
+            (Scope::Root, Some(urn)) => Ok(Defs::repeat(self.schemas.qualified(urn, path.name), slots)),
+            (Scope::Root, None) => {
+                let entry = self.schemas.name_entry(path.name);
+                Ok(Defs::from_fn(slots, |slot| self.schemas.in_slot(entry, slot.checked_sub(1))))
             }
-            (Scope::Root, None) => Ok(Defs::collect(self.schemas.unqualified_all(path.name))),
             (Scope::Element { parent, .. }, Some(_)) => Err(self.c.error(
                 ErrorKind::InvalidAttrPath,
                 at,
@@ -632,8 +655,9 @@ impl<'a> FilterParser<'a> {
             d.map_or_else(Leaf::default, |a| Leaf { exact: a.compares_exactly(), datetime: a.ty == AttrType::DateTime })
         };
         let defs = leaves.as_slice();
-        let first = defs.first().map_or_else(Leaf::default, leaf);
-        let leaves = if defs.iter().all(|d| leaf(d) == first) {
+        let mut slots = defs.iter().map(leaf);
+        let first = slots.next().unwrap_or_default();
+        let leaves = if slots.all(|l| l == first) {
             Leaves::One(first)
         } else {
             self.per_kind = true;
