@@ -89,8 +89,8 @@ pub(crate) struct Compiled {
 }
 
 impl Compiled {
-    pub fn new(text: String, root: Term, nodes: Vec<Term>) -> Compiled {
-        Compiled { text: text.into_boxed_str(), root, nodes: nodes.into_boxed_slice() }
+    pub fn new(text: String, root: Term, nodes: Box<[Term]>) -> Compiled {
+        Compiled { text: text.into_boxed_str(), root, nodes }
     }
 
     fn text(&self, span: Span) -> &str {

@@ -31,7 +31,7 @@ use crate::{Options, Quirks, Schemas};
 pub struct Filter {
     compiled: eval::Compiled,
     /// Derived from `compiled` when first asked for.
-    ast: OnceLock<Expr>,
+    ast: OnceLock<Box<Expr>>,
     /// Kept only when some path resolves differently in different resource types, to find a document's type.
     schemas: Option<Arc<Schemas>>,
     resource_type: Option<usize>,
@@ -100,7 +100,7 @@ impl Filter {
     /// The syntax tree. Parsing builds only the form evaluation uses; the tree is derived from it on the first
     /// call.
     pub fn ast(&self) -> &Expr {
-        self.ast.get_or_init(|| self.compiled.to_expr())
+        self.ast.get_or_init(|| Box::new(self.compiled.to_expr()))
     }
 
     /// The tolerances the filter was parsed with.

@@ -4,6 +4,7 @@
 //! so type errors carry the position of the offending token.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 
 use crate::compare::{self, Num};
@@ -134,6 +135,42 @@ pub(crate) struct FilterParser<'a> {
     nodes: Vec<Term>,
     /// The operands of the chains being parsed.
     stack: Vec<Term>,
+    /// The last path compared at the resource, resolved: `id eq "a" or id eq "b" or …` resolves `id` once.
+    memo: Option<Memo<'a>>,
+    /// The last path compared at the resource.
+    last: &'a str,
+}
+
+/// A path at the resource as written, with what it resolved to (at the resource, resolution depends on nothing
+/// else) and, once compared, the definitions and target of the compared values.
+struct Memo<'a> {
+    token: &'a str,
+    lookup: Lookup<'a>,
+    defs: Defs<'a>,
+    compare: Option<(Defs<'a>, Target)>,
+}
+
+/// Kept for the thread's next parse, so that parsing a chain allocates only its final node list. A list grown
+/// past `SCRATCH_KEPT` terms is freed instead.
+const SCRATCH_KEPT: usize = 1024;
+
+thread_local! {
+    static SCRATCH: Cell<(Vec<Term>, Vec<Term>)> = const { Cell::new((Vec::new(), Vec::new())) };
+}
+
+impl Drop for FilterParser<'_> {
+    fn drop(&mut self) {
+        if self.stack.capacity() == 0 {
+            return;
+        }
+        let (mut nodes, mut stack) = (std::mem::take(&mut self.nodes), std::mem::take(&mut self.stack));
+        if nodes.capacity() <= SCRATCH_KEPT && stack.capacity() <= SCRATCH_KEPT {
+            nodes.clear();
+            stack.clear();
+            // Fails only while the thread is being torn down, when there is no next parse.
+            let _ = SCRATCH.try_with(|s| s.set((nodes, stack)));
+        }
+    }
 }
 
 fn index(i: usize) -> u32 {
@@ -154,6 +191,8 @@ impl<'a> FilterParser<'a> {
             interned: Vec::new(),
             nodes: Vec::new(),
             stack: Vec::new(),
+            memo: None,
+            last: "",
         }
     }
 
@@ -176,8 +215,10 @@ impl<'a> FilterParser<'a> {
         Ok(())
     }
 
-    fn finish(self, root: Term) -> Parsed {
-        Parsed { compiled: Compiled::new(self.text, root, self.nodes), per_kind: self.per_kind, fired: self.fired }
+    fn finish(mut self, root: Term) -> Parsed {
+        let nodes: Box<[Term]> = if self.nodes.is_empty() { Box::default() } else { self.nodes.drain(..).collect() };
+        let text = std::mem::take(&mut self.text);
+        Parsed { compiled: Compiled::new(text, root, nodes), per_kind: self.per_kind, fired: self.fired }
     }
 
     /// The span of `s`: in the source when `s` is part of it, else where `s` was (or now is) appended to the text.
@@ -209,7 +250,19 @@ impl<'a> FilterParser<'a> {
         Span { start: index(start), end: index(self.text.len()) }
     }
 
+    /// Takes the thread's scratch lists before the first term is set aside.
+    fn scratch(&mut self) {
+        if self.stack.capacity() == 0 {
+            let (nodes, stack) = SCRATCH.try_with(Cell::take).unwrap_or_default();
+            let (nodes, stack) = (nodes, if stack.capacity() == 0 { Vec::with_capacity(8) } else { stack });
+            let old = std::mem::replace(&mut self.nodes, nodes);
+            self.nodes.extend(old);
+            self.stack = stack;
+        }
+    }
+
     fn push(&mut self, term: Term) -> u32 {
+        self.scratch();
         self.nodes.push(term);
         index(self.nodes.len() - 1)
     }
@@ -322,6 +375,7 @@ impl<'a> FilterParser<'a> {
         if !self.eat_operator(keyword) {
             return Ok(first);
         }
+        self.scratch();
         let base = self.stack.len();
         self.stack.push(first);
         loop {
@@ -425,12 +479,30 @@ impl<'a> FilterParser<'a> {
     fn parse_attr_exp(&mut self, scope: &Scope<'a>) -> Result<Term, Error> {
         let path_at = self.c.pos;
         let path = self.c.parse_attr_path()?;
+        let root = matches!(scope, Scope::Root);
+        if root && self.c.peek() != Some(b'[') {
+            if let Some(memo) = self.memo.take().filter(|m| m.token == path.token) {
+                let term = self.parse_comparison(path.token, memo.lookup, &memo.defs, memo.compare.as_ref());
+                self.memo = Some(memo);
+                return term.map(|(term, _)| term);
+            }
+        }
         let lookup = self.qualify(scope, &path);
         let defs = self.resolve(scope, lookup, path_at)?;
         if self.c.peek() == Some(b'[') {
             return self.parse_value_path(scope, path, lookup, &defs);
         }
-        self.parse_comparison(path.token, lookup, &defs)
+        let (term, leaves) = self.parse_comparison(path.token, lookup, &defs, None)?;
+        // Remembered the second time in a row, so that a lone comparison pays nothing for the memo.
+        let again = std::mem::replace(&mut self.last, path.token) == path.token;
+        if root && again {
+            let compare = match (&term, leaves) {
+                (Term::Compare { target, .. }, Some(leaves)) => Some((leaves, target.clone())),
+                _ => None,
+            };
+            self.memo = Some(Memo { token: path.token, lookup, defs, compare });
+        }
+        Ok(term)
     }
 
     /// With `unqualified_extension`, an unqualified name that no core schema defines and exactly one extension does
@@ -450,8 +522,15 @@ impl<'a> FilterParser<'a> {
     }
 
     /// The rest of an attrExp after its path: `SP "pr"` or `SP compareOp SP compValue`. `written` is the path as
-    /// the text has it.
-    fn parse_comparison(&mut self, written: &'a str, lookup: Lookup<'a>, defs: &Defs<'a>) -> Result<Term, Error> {
+    /// the text has it; `known`, the compared values' definitions and target when the memo has them. Also returns
+    /// the definitions it worked out, for the memo.
+    fn parse_comparison(
+        &mut self,
+        written: &'a str,
+        lookup: Lookup<'a>,
+        defs: &Defs<'a>,
+        known: Option<&(Defs<'a>, Target)>,
+    ) -> Result<(Term, Option<Defs<'a>>), Error> {
         self.c.skip_ws();
         let op_at = self.c.pos;
         let word = self.c.word();
@@ -461,7 +540,7 @@ impl<'a> FilterParser<'a> {
         if word.eq_ignore_ascii_case("pr") {
             self.c.pos += word.len();
             let target = self.target(lookup, defs);
-            return Ok(Term::Present { target, path: self.span(written) });
+            return Ok((Term::Present { target, path: self.span(written) }, None));
         }
         let Some(op) = compare_op(word) else {
             return Err(self.c.error(
@@ -482,11 +561,19 @@ impl<'a> FilterParser<'a> {
         if bare {
             self.fired.add(Quirk::unquoted_values);
         }
-        let leaves = self.leaf_defs(lookup, defs);
-        let boolean = self.check_types(written, op, op_at, &value, value_at, &leaves)?;
-        let target = self.target(lookup, &leaves);
+        let (boolean, target, learned) = match known {
+            Some((leaves, target)) => {
+                (self.check_types(written, op, op_at, &value, value_at, leaves)?, target.clone(), None)
+            }
+            None => {
+                let leaves = self.leaf_defs(lookup, defs);
+                let boolean = self.check_types(written, op, op_at, &value, value_at, &leaves)?;
+                let target = self.target(lookup, &leaves);
+                (boolean, target, Some(leaves))
+            }
+        };
         let value = self.prepare(value, boolean, &target);
-        Ok(Term::Compare { target, path: self.span(written), op, value })
+        Ok((Term::Compare { target, path: self.span(written), op, value }, learned))
     }
 
     /// `valuePath = attrPath "[" valFilter "]"`; `valFilter` is a FILTER over the attribute's sub-attributes with
@@ -512,7 +599,7 @@ impl<'a> FilterParser<'a> {
             let element = self.element_scope(lookup, defs);
             let sub_lookup = Lookup { urn: None, name: sub, sub: None };
             let sub_defs = self.resolve(&element, sub_lookup, self.c.pos)?;
-            let comparison = self.parse_comparison(sub, sub_lookup, &sub_defs)?;
+            let (comparison, _) = self.parse_comparison(sub, sub_lookup, &sub_defs, None)?;
             self.fired.add(Quirk::value_path_comparison);
             inner = self.and_also(inner, comparison);
         } else if self.c.peek() == Some(b'.') && self.c.domain == Domain::Filter {
@@ -782,5 +869,71 @@ fn sub_def<'s>(def: Option<&'s Attribute>, sub: Option<&str>) -> Option<&'s Attr
     match sub {
         Some(sub) => def?.sub_attribute(sub),
         None => def,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::filter::Expr;
+    use crate::{Filter, Options, Quirks};
+
+    /// A path repeated along a chain is resolved once (the memo) and the lists are shared between parses (the
+    /// scratch); neither may change what a chain means: its tree is its operands' trees, and it matches as they do.
+    #[test]
+    fn a_chain_means_what_its_operands_mean() {
+        let docs = [
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "Bjensen",
+                   "emails": [{"value": "b@example.com", "type": "work"}], "meta": {"lastModified": "2012-01-01T00:00:00Z"},
+                   "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Eng"}}),
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Eng", "userName": "x"}),
+            json!({"userName": "bjensen", "emails": "e@example.org"}),
+        ];
+        let operands = [
+            r#"userName eq "bjensen""#,
+            r#"userName sw "B""#,
+            "userName pr",
+            r#"meta.lastModified gt "2011-05-13T04:42:34Z""#,
+            "meta.lastModified pr",
+            r#"emails co "example.com""#,
+            r#"emails[type eq "work"]"#,
+            r#"department eq "Eng""#,
+            r#"displayName eq "eng""#,
+            r#"not (userName eq "x")"#,
+        ];
+        let mut pairs = 0;
+        for options in [Options::new(), Options::new().with_quirks(Quirks::entra())] {
+            for a in operands {
+                for b in operands {
+                    let (Ok(fa), Ok(fb)) = (Filter::parse_with(a, &options), Filter::parse_with(b, &options)) else {
+                        continue;
+                    };
+                    pairs += 1;
+                    let or = Filter::parse_with(&format!("{a} or {a} or {b} or {b}"), &options).unwrap();
+                    let and = Filter::parse_with(&format!("{b} and {a} and {a}"), &options).unwrap();
+                    let (ea, eb) = (fa.ast().clone(), fb.ast().clone());
+                    assert_eq!(or.ast(), &Expr::Or(vec![ea.clone(), ea.clone(), eb.clone(), eb.clone()]), "{a} / {b}");
+                    assert_eq!(and.ast(), &Expr::And(vec![eb, ea.clone(), ea]), "{a} / {b}");
+                    for doc in &docs {
+                        let (ma, mb) = (fa.matches(doc), fb.matches(doc));
+                        assert_eq!(or.matches(doc), ma || mb, "{a} or {b} on {doc}");
+                        assert_eq!(and.matches(doc), ma && mb, "{b} and {a} on {doc}");
+                    }
+                }
+            }
+        }
+        assert_eq!(pairs, 2 * operands.len() * operands.len());
+    }
+
+    /// An error in a comparison whose path the memo resolved carries its own position.
+    #[test]
+    fn an_error_after_a_remembered_path_has_its_position() {
+        let text = r#"userName eq "a" or userName eq "b" or userName gt true"#;
+        let err = Filter::parse(text).unwrap_err();
+        assert_eq!(err.position(), text.rfind("gt"));
+        let text = r#"meta.created eq "2011-05-13T04:42:34Z" or meta.created eq "2011-05-13T04:42:34Z" or meta.created eq "x""#;
+        let err = Filter::parse(text).unwrap_err();
+        assert_eq!(err.position(), text.rfind("\"x\""));
     }
 }

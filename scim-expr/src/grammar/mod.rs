@@ -514,10 +514,20 @@ fn string_special(bytes: &[u8], mut i: usize) -> usize {
         }
         i += 8;
     }
-    while bytes.get(i).is_some_and(|&b| b != b'"' && b != b'\\' && b >= 0x20) {
-        i += 1;
+    // The last bytes, in a word padded with a byte that is never flagged.
+    let rest = bytes.get(i..).unwrap_or(&[]);
+    let mut word = [b'a'; 8];
+    if let Some(dst) = word.get_mut(..rest.len()) {
+        dst.copy_from_slice(rest);
     }
-    i
+    let w = u64::from_le_bytes(word);
+    let (q, b) = (w ^ QUOTE, w ^ BACKSLASH);
+    let found = ((q.wrapping_sub(LO) & !q) | (b.wrapping_sub(LO) & !b) | (w.wrapping_sub(SPACE) & !w)) & HI;
+    if found != 0 {
+        i + (found.trailing_zeros() / 8) as usize
+    } else {
+        bytes.len()
+    }
 }
 
 /// A token cut to a length that reads well inside a message.
