@@ -2,6 +2,10 @@
 //! precedence form of rfc-digest §1.3. Each production is one function. While parsing, every attribute path is
 //! resolved against the schemas (per resource type) and compared values are checked against the attribute's type,
 //! so type errors carry the position of the offending token.
+//!
+//! Parsing builds only the form evaluation uses ([`Compiled`]): names and unescaped values are spans of one copy
+//! of the text, children sit in one list, so a comparison costs no allocation of its own. The public syntax tree
+//! is derived from it when first asked for ([`Compiled::to_expr`]).
 
 use std::borrow::Cow;
 use std::cell::Cell;
