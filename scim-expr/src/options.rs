@@ -18,7 +18,8 @@ use crate::{Quirks, Schemas};
 /// | [`max_document_depth`](Limits::max_document_depth) | 128 | `document.too_deep` (invalidValue) |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Limits {
-    /// The longest filter accepted, in bytes. Default 262,144.
+    /// The longest filter accepted, in bytes. Default 262,144. A value above 1 GiB acts as 1 GiB (for paths too):
+    /// a parsed filter addresses its text with 32-bit offsets.
     pub max_filter_length: usize,
     /// The deepest nesting of `(`, `not (` and `[` accepted in a filter or path. Default 64; a larger value than
     /// [`Limits::MAX_DEPTH_CEILING`] (128) acts as 128, so that no setting lets nesting exhaust the stack.

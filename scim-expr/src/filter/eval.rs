@@ -4,7 +4,8 @@
 //! the compared values behave: caseExact, dateTime). Evaluation then walks only the attributes the filter names.
 
 use crate::compare::{self, Instant, Num};
-use crate::filter::CompareOp;
+use crate::filter::{AttrPath, CompValue, CompareOp, Expr};
+use crate::grammar::split_attr_path;
 use crate::node::{Node, View};
 
 /// How the values at the end of a path compare.
@@ -16,20 +17,37 @@ pub(crate) struct Leaf {
     pub datetime: bool,
 }
 
+/// A byte range of [`Compiled`]'s text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+/// The [`Leaf`] of each slot: index 0 for an unknown resource type, k + 1 for resource type k.
+#[derive(Debug, Clone)]
+pub(crate) enum Leaves {
+    /// Every slot agrees.
+    One(Leaf),
+    PerKind(Box<[Leaf]>),
+}
+
 /// An attribute path resolved for evaluation.
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
     /// The extension object's key (its schema URN) for attributes outside the core schema.
-    pub container: Option<Box<str>>,
-    pub name: Box<str>,
-    pub sub: Option<Box<str>>,
-    /// Index 0: unknown resource type; index k + 1: resource type k. A single entry when all agree.
-    pub leaves: Box<[Leaf]>,
+    pub container: Option<Span>,
+    pub name: Span,
+    pub sub: Option<Span>,
+    pub leaves: Leaves,
 }
 
 impl Target {
     fn leaf(&self, slot: usize) -> Leaf {
-        self.leaves.get(slot).or(self.leaves.first()).copied().unwrap_or_default()
+        match &self.leaves {
+            Leaves::One(leaf) => *leaf,
+            Leaves::PerKind(leaves) => leaves.get(slot).or(leaves.first()).copied().unwrap_or_default(),
+        }
     }
 }
 
@@ -39,60 +57,155 @@ pub(crate) enum Prepared {
     Null,
     Bool(bool),
     Num(Num),
-    /// `boolean`: what the string means compared with a boolean value (`boolean_strings`).
+    /// `instant`: the string as an xsd:dateTime, when some slot compares it as one. `boolean`: what the string
+    /// means compared with a boolean value (`boolean_strings`).
     Str {
-        text: Box<str>,
+        text: Span,
         instant: Option<Instant>,
         boolean: Option<bool>,
     },
 }
 
+/// One node of a compiled filter. `path` is the attribute path as written, for the syntax tree; children are
+/// indexes into [`Compiled`]'s node list.
 #[derive(Debug, Clone)]
-pub(crate) enum Compiled {
-    Present(Target),
-    Compare(Target, CompareOp, Prepared),
-    Not(Box<Compiled>),
-    And(Box<[Compiled]>),
-    Or(Box<[Compiled]>),
-    ValuePath(Target, Box<Compiled>),
+pub(crate) enum Term {
+    Present { target: Target, path: Span },
+    Compare { target: Target, path: Span, op: CompareOp, value: Prepared },
+    Not(u32),
+    And { start: u32, len: u32 },
+    Or { start: u32, len: u32 },
+    ValuePath { target: Target, path: Span, filter: u32 },
+}
+
+/// A filter as the parser compiles it: the root term, the terms below it in one list, and one string holding
+/// every name and value they use (the source text, then the strings it does not hold verbatim). Parsing builds
+/// only this; [`Compiled::to_expr`] derives the syntax tree from it.
+#[derive(Debug, Clone)]
+pub(crate) struct Compiled {
+    text: Box<str>,
+    root: Term,
+    nodes: Box<[Term]>,
+}
+
+impl Compiled {
+    pub fn new(text: String, root: Term, nodes: Box<[Term]>) -> Compiled {
+        Compiled { text: text.into_boxed_str(), root, nodes }
+    }
+
+    pub(crate) fn text(&self, span: Span) -> &str {
+        self.text.get(span.start as usize..span.end as usize).unwrap_or("")
+    }
+
+    pub(crate) fn root(&self) -> &Term {
+        &self.root
+    }
+
+    pub(crate) fn node(&self, i: u32) -> Option<&Term> {
+        self.nodes.get(i as usize)
+    }
+
+    pub(crate) fn children(&self, start: u32, len: u32) -> &[Term] {
+        let start = start as usize;
+        self.nodes.get(start..start + len as usize).unwrap_or(&[])
+    }
+
+    /// The syntax tree: names as written, values unescaped.
+    pub fn to_expr(&self) -> Expr {
+        self.expr_of(&self.root)
+    }
+
+    // The parser builds every index and span, so the fallbacks below (an empty `and`, `null`) are never taken.
+    fn expr_of(&self, term: &Term) -> Expr {
+        let child = |i: u32| Box::new(self.nodes.get(i as usize).map_or(Expr::And(Vec::new()), |t| self.expr_of(t)));
+        match term {
+            Term::Present { path, .. } => Expr::Present(self.attr_path(*path)),
+            Term::Compare { path, op, value, .. } => {
+                Expr::Compare { path: self.attr_path(*path), op: *op, value: self.comp_value(value) }
+            }
+            Term::Not(i) => Expr::Not(child(*i)),
+            Term::And { start, len } => {
+                Expr::And(self.children(*start, *len).iter().map(|t| self.expr_of(t)).collect())
+            }
+            Term::Or { start, len } => Expr::Or(self.children(*start, *len).iter().map(|t| self.expr_of(t)).collect()),
+            Term::ValuePath { path, filter, .. } => {
+                Expr::ValuePath { path: self.attr_path(*path), filter: child(*filter) }
+            }
+        }
+    }
+
+    fn attr_path(&self, span: Span) -> AttrPath {
+        let (urn, name, sub) = split_attr_path(self.text(span));
+        AttrPath { urn: urn.map(str::to_string), name: name.to_string(), sub_attr: sub.map(str::to_string) }
+    }
+
+    fn comp_value(&self, value: &Prepared) -> CompValue {
+        match value {
+            Prepared::Null => CompValue::Null,
+            Prepared::Bool(b) => CompValue::Bool(*b),
+            // The parser read the number into a `serde_json::Number` from an i64, a u64 or a finite f64; `Num`
+            // holds that value, and this gives back an equal `Number`.
+            Prepared::Num(Num::Int(i)) => CompValue::Number((*i).into()),
+            Prepared::Num(Num::UInt(u)) => CompValue::Number((*u).into()),
+            Prepared::Num(Num::Float(f)) => serde_json::Number::from_f64(*f).map_or(CompValue::Null, CompValue::Number),
+            Prepared::Str { text, .. } => CompValue::String(self.text(*text).to_string()),
+        }
+    }
 }
 
 /// Evaluates `c` with `scope` as the resource (or, inside brackets, the multi-valued attribute's element).
 pub(crate) fn eval<N: Node>(c: &Compiled, scope: &N, slot: usize) -> Result<bool, N::Error> {
-    match c {
-        Compiled::Present(t) => any_value(t, scope, false, &mut |v| present(v, 0)),
-        Compiled::Compare(t, op, Prepared::Null) => {
-            let assigned = any_value(t, scope, false, &mut |v| Ok(!matches!(v.view()?, View::Null)))?;
+    eval_term(c, &c.root, scope, slot)
+}
+
+fn eval_term<N: Node>(c: &Compiled, term: &Term, scope: &N, slot: usize) -> Result<bool, N::Error> {
+    match term {
+        Term::Present { target, .. } => any_value(c, target, scope, false, &mut |v| present(v, 0)),
+        Term::Compare { target, op, value: Prepared::Null, .. } => {
+            let assigned = any_value(c, target, scope, false, &mut |v| Ok(!matches!(v.view()?, View::Null)))?;
             // `eq null` asks whether the attribute is unassigned (RFC 7643 §2.5); ordering with null is refused by
             // the parser.
             Ok(if *op == CompareOp::Ne { assigned } else { !assigned })
         }
-        Compiled::Compare(t, CompareOp::Ne, value) => {
-            let leaf = t.leaf(slot);
-            Ok(!any_value(t, scope, true, &mut |v| Ok(compare(&v.view()?, CompareOp::Eq, value, leaf)))?)
+        Term::Compare { target, op, value, .. } => {
+            let leaf = target.leaf(slot);
+            let want = match value {
+                Prepared::Str { text, .. } => c.text(*text),
+                _ => "",
+            };
+            if *op == CompareOp::Ne {
+                let eq = any_value(c, target, scope, true, &mut |v| {
+                    Ok(compare(&v.view()?, CompareOp::Eq, value, want, leaf))
+                })?;
+                Ok(!eq)
+            } else {
+                any_value(c, target, scope, true, &mut |v| Ok(compare(&v.view()?, *op, value, want, leaf)))
+            }
         }
-        Compiled::Compare(t, op, value) => {
-            let leaf = t.leaf(slot);
-            any_value(t, scope, true, &mut |v| Ok(compare(&v.view()?, *op, value, leaf)))
-        }
-        Compiled::Not(inner) => Ok(!eval(inner, scope, slot)?),
-        Compiled::And(items) => {
-            for item in items.iter() {
-                if !eval(item, scope, slot)? {
+        Term::Not(inner) => match c.nodes.get(*inner as usize) {
+            Some(inner) => Ok(!eval_term(c, inner, scope, slot)?),
+            None => Ok(true),
+        },
+        Term::And { start, len } => {
+            for item in c.children(*start, *len) {
+                if !eval_term(c, item, scope, slot)? {
                     return Ok(false);
                 }
             }
             Ok(true)
         }
-        Compiled::Or(items) => {
-            for item in items.iter() {
-                if eval(item, scope, slot)? {
+        Term::Or { start, len } => {
+            for item in c.children(*start, *len) {
+                if eval_term(c, item, scope, slot)? {
                     return Ok(true);
                 }
             }
             Ok(false)
         }
-        Compiled::ValuePath(t, inner) => any_value(t, scope, false, &mut |element| eval(inner, element, slot)),
+        Term::ValuePath { target, filter, .. } => match c.nodes.get(*filter as usize) {
+            Some(inner) => any_value(c, target, scope, false, &mut |element| eval_term(c, inner, element, slot)),
+            None => Ok(false),
+        },
     }
 }
 
@@ -101,29 +214,28 @@ pub(crate) fn eval<N: Node>(c: &Compiled, scope: &N, slot: usize) -> Result<bool
 /// value compared without a sub-attribute (rfc-digest §5 A5).
 /// `f` is generic rather than `dyn` so that each comparison is inlined into the walk: a filter over a large
 /// group's members runs this once per member.
-fn any_value<N: Node, F>(t: &Target, scope: &N, complex_value: bool, f: &mut F) -> Result<bool, N::Error>
+fn any_value<N: Node, F>(c: &Compiled, t: &Target, scope: &N, complex_value: bool, f: &mut F) -> Result<bool, N::Error>
 where
     F: FnMut(&N) -> Result<bool, N::Error>,
 {
-    let base = match &t.container {
-        Some(urn) => match scope.get(urn)? {
-            Some(ext) => ext.get(&t.name)?,
+    let name = c.text(t.name);
+    let base = match t.container {
+        Some(urn) => match scope.get(c.text(urn))? {
+            Some(ext) => ext.get(name)?,
             None => None,
         },
-        None => match scope.get(&t.name)? {
+        None => match scope.get(name)? {
             // Inside brackets on a multi-valued attribute of simple values, `value` is the element itself
             // (`schemas[value eq "…"]`, erratum 7122).
-            None if t.name.eq_ignore_ascii_case("value") && !matches!(scope.view()?, View::Object) => {
-                Some(scope.clone())
-            }
+            None if name.eq_ignore_ascii_case("value") && !matches!(scope.view()?, View::Object) => Some(scope.clone()),
             found => found,
         },
     };
     let Some(base) = base else {
         return Ok(false);
     };
-    each_element(&base, &mut |item| match &t.sub {
-        Some(sub) => match item.get(sub)? {
+    each_element(&base, &mut |item| match t.sub {
+        Some(sub) => match item.get(c.text(sub))? {
             Some(s) => each_element(&s, f),
             None => Ok(false),
         },
@@ -192,9 +304,9 @@ fn holds(op: CompareOp, ord: std::cmp::Ordering) -> bool {
 }
 
 /// One document value against the filter's value. Values of different JSON types never compare.
-fn compare(v: &View<'_>, op: CompareOp, want: &Prepared, leaf: Leaf) -> bool {
+fn compare(v: &View<'_>, op: CompareOp, want: &Prepared, text: &str, leaf: Leaf) -> bool {
     match (v, want) {
-        (View::String(have), Prepared::Str { text, instant, .. }) => {
+        (View::String(have), Prepared::Str { instant, .. }) => {
             if leaf.datetime && !op.is_substring() {
                 if let (Some(a), Some(b)) = (compare::parse_datetime(have), instant) {
                     return holds(op, a.cmp(b));

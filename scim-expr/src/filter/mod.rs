@@ -3,13 +3,13 @@
 #[cfg(feature = "arbitrary")]
 mod arbitrary;
 mod ast;
-mod display;
+pub(crate) mod display;
 pub(crate) mod eval;
 pub(crate) mod parser;
 mod plan;
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub use ast::{AttrPath, CompValue, CompareOp, Expr};
 
@@ -30,11 +30,12 @@ use crate::{Options, Quirks, Schemas};
 /// ```
 #[derive(Clone)]
 pub struct Filter {
-    ast: Expr,
     compiled: eval::Compiled,
-    schemas: Arc<Schemas>,
+    /// Derived from `compiled` when first asked for.
+    ast: OnceLock<Box<Expr>>,
+    /// Kept only when some path resolves differently in different resource types, to find a document's type.
+    schemas: Option<Arc<Schemas>>,
     resource_type: Option<usize>,
-    per_kind: bool,
     quirks: Quirks,
     fired: crate::quirks::Fired,
 }
@@ -42,7 +43,8 @@ pub struct Filter {
 impl Filter {
     /// Parses `text` in strict mode against the built-in schemas.
     pub fn parse(text: &str) -> Result<Filter, Error> {
-        Filter::parse_with(text, &Options::new())
+        static DEFAULT: OnceLock<Options> = OnceLock::new();
+        Filter::parse_with(text, DEFAULT.get_or_init(Options::new))
     }
 
     /// Parses `text` with these options.
@@ -50,11 +52,10 @@ impl Filter {
         let parsed =
             parser::FilterParser::new(text, options, Domain::Filter).parse(options.limits.max_filter_length)?;
         Ok(Filter {
-            ast: parsed.expr,
             compiled: parsed.compiled,
-            schemas: options.schemas.clone(),
+            ast: OnceLock::new(),
+            schemas: parsed.per_kind.then(|| options.schemas.clone()),
             resource_type: options.resource_type,
-            per_kind: parsed.per_kind,
             quirks: options.quirks,
             fired: parsed.fired,
         })
@@ -85,7 +86,10 @@ impl Filter {
 
     /// Whether a document read through [`Node`] satisfies the filter; fails only when reading the host value fails.
     pub fn matches_node<N: Node>(&self, doc: &N) -> Result<bool, N::Error> {
-        let slot = if self.per_kind { self.schemas.kind_of(doc, self.resource_type)?.map_or(0, |k| k + 1) } else { 0 };
+        let slot = match &self.schemas {
+            Some(schemas) => schemas.kind_of(doc, self.resource_type)?.map_or(0, |k| k + 1),
+            None => 0,
+        };
         eval::eval(&self.compiled, doc, slot)
     }
 
@@ -94,9 +98,10 @@ impl Filter {
         docs.into_iter().filter(|d| self.matches(d)).collect()
     }
 
-    /// The syntax tree.
+    /// The syntax tree. Parsing builds only the form evaluation uses; the tree is derived from it on the first
+    /// call.
     pub fn ast(&self) -> &Expr {
-        &self.ast
+        self.ast.get_or_init(|| Box::new(self.compiled.to_expr()))
     }
 
     /// The tolerances the filter was parsed with.
@@ -123,7 +128,7 @@ impl Filter {
 impl fmt::Display for Filter {
     /// The canonical form; it parses back to an equal filter.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.ast.fmt(f)
+        self.ast().fmt(f)
     }
 }
 
@@ -136,7 +141,7 @@ impl fmt::Debug for Filter {
 impl PartialEq for Filter {
     /// Filters are equal when their syntax trees are.
     fn eq(&self, other: &Filter) -> bool {
-        self.ast == other.ast
+        self.ast() == other.ast()
     }
 }
 

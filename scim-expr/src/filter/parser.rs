@@ -2,30 +2,111 @@
 //! precedence form of rfc-digest §1.3. Each production is one function. While parsing, every attribute path is
 //! resolved against the schemas (per resource type) and compared values are checked against the attribute's type,
 //! so type errors carry the position of the offending token.
+//!
+//! Parsing builds only the form evaluation uses ([`Compiled`]): names and unescaped values are spans of one copy
+//! of the text, children sit in one list, so a comparison costs no allocation of its own. The public syntax tree
+//! is derived from it when first asked for ([`Compiled::to_expr`]).
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::fmt;
 
 use crate::compare::{self, Num};
 use crate::error::{Domain, Error, ErrorKind};
-use crate::filter::ast::{AttrPath, CompValue, CompareOp, Expr};
-use crate::filter::eval::{Compiled, Leaf, Prepared, Target};
-use crate::grammar::{shorten, Cursor};
+use crate::filter::ast::{AttrPath, CompareOp};
+use crate::filter::eval::{Compiled, Leaf, Leaves, Prepared, Span, Target, Term};
+use crate::grammar::{shorten, Cursor, Literal, RawPath};
 use crate::quirks::{Fired, Quirk};
 use crate::schema::{AttrType, Attribute, Schemas};
 use crate::{Options, Quirks};
 
-/// The resolved attribute definitions of one path: index 0 for an unknown resource type, k + 1 for type k.
-type Defs<'s> = Vec<Option<&'s Attribute>>;
+/// The longest text parsed, whatever the limits say: spans into it are 32 bits, and the compiled text (the source
+/// plus unescaped strings, each shorter than its escaped form) stays well inside that.
+const MAX_TEXT: usize = 1 << 30;
 
-type Both = (Expr, Compiled);
-type Production<'a, 's> = fn(&mut FilterParser<'a, 's>, &Scope<'s>) -> Result<Both, Error>;
+/// How many resource types (plus one) a path's definitions hold without allocating.
+const INLINE: usize = 4;
+
+/// The resolved attribute definitions of one path: index 0 for an unknown resource type, k + 1 for type k.
+#[derive(Clone)]
+enum Defs<'s> {
+    Inline(usize, [Option<&'s Attribute>; INLINE]),
+    Heap(Vec<Option<&'s Attribute>>),
+}
+
+impl<'s> Defs<'s> {
+    /// The same definition in each of `slots` slots.
+    fn repeat(def: Option<&'s Attribute>, slots: usize) -> Defs<'s> {
+        if slots > INLINE {
+            return Defs::Heap(vec![def; slots]);
+        }
+        Defs::Inline(slots, [def; INLINE])
+    }
+
+    /// `slots` definitions, slot by slot.
+    fn from_fn(slots: usize, mut def: impl FnMut(usize) -> Option<&'s Attribute>) -> Defs<'s> {
+        if slots > INLINE {
+            return Defs::Heap((0..slots).map(def).collect());
+        }
+        let mut inline = [None; INLINE];
+        for (slot, d) in inline.iter_mut().enumerate().take(slots) {
+            *d = def(slot);
+        }
+        Defs::Inline(slots, inline)
+    }
+
+    fn as_slice(&self) -> &[Option<&'s Attribute>] {
+        match self {
+            Defs::Inline(n, inline) => inline.get(..*n).unwrap_or(&[]),
+            Defs::Heap(defs) => defs,
+        }
+    }
+
+    fn map(&self, mut f: impl FnMut(Option<&'s Attribute>) -> Option<&'s Attribute>) -> Defs<'s> {
+        match self {
+            Defs::Inline(n, defs) => {
+                let mut inline = [None; INLINE];
+                for (d, def) in inline.iter_mut().zip(defs).take(*n) {
+                    *d = f(*def);
+                }
+                Defs::Inline(*n, inline)
+            }
+            Defs::Heap(defs) => Defs::Heap(defs.iter().map(|d| f(*d)).collect()),
+        }
+    }
+}
+
+/// An attribute path as it is looked up: as written, or qualified by `unqualified_extension`.
+#[derive(Debug, Clone, Copy)]
+struct Lookup<'a> {
+    urn: Option<&'a str>,
+    name: &'a str,
+    sub: Option<&'a str>,
+}
+
+impl fmt::Display for Lookup<'_> {
+    /// As [`AttrPath`] prints.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(urn) = self.urn {
+            write!(f, "{urn}:")?;
+        }
+        f.write_str(self.name)?;
+        if let Some(sub) = self.sub {
+            write!(f, ".{sub}")?;
+        }
+        Ok(())
+    }
+}
+
+type Production<'a> = fn(&mut FilterParser<'a>, &Scope<'a>) -> Result<Term, Error>;
 
 /// Where attribute paths are resolved: at the resource, or inside `attr[...]` relative to `attr`'s values.
-enum Scope<'s> {
+enum Scope<'a> {
     Root,
-    Element { parent: String, defs: Defs<'s> },
+    Element { parent: Lookup<'a>, defs: Defs<'a> },
 }
 
 pub(crate) struct Parsed {
-    pub expr: Expr,
     pub compiled: Compiled,
     /// Whether some path resolves differently in different resource types, so evaluation must find the
     /// document's type first.
@@ -41,18 +122,67 @@ pub(crate) struct ParsedPath {
     pub filter_sub_attr: Option<String>,
 }
 
-pub(crate) struct FilterParser<'a, 's> {
+/// The parser builds only the compiled form: terms whose names and values are spans of `text` (the source, then
+/// the strings the source does not hold verbatim), children gathered in one list.
+pub(crate) struct FilterParser<'a> {
     c: Cursor<'a>,
-    schemas: &'s Schemas,
+    schemas: &'a Schemas,
     max_depth: usize,
     depth: usize,
     per_kind: bool,
     quirks: Quirks,
     fired: Fired,
+    text: String,
+    /// Where the strings taken from the schemas (not the source) were put in `text`, by address.
+    interned: Vec<(usize, usize, Span)>,
+    /// The children of every `and`, `or`, `not` and valuePath, each chain's contiguous.
+    nodes: Vec<Term>,
+    /// The operands of the chains being parsed.
+    stack: Vec<Term>,
+    /// The last path compared at the resource, resolved: `id eq "a" or id eq "b" or …` resolves `id` once.
+    memo: Option<Memo<'a>>,
+    /// The last path compared at the resource.
+    last: &'a str,
 }
 
-impl<'a, 's> FilterParser<'a, 's> {
-    pub fn new(src: &'a str, options: &'s Options, domain: Domain) -> Self {
+/// A path at the resource as written, with what it resolved to (at the resource, resolution depends on nothing
+/// else) and, once compared, the definitions and target of the compared values.
+struct Memo<'a> {
+    token: &'a str,
+    lookup: Lookup<'a>,
+    defs: Defs<'a>,
+    compare: Option<(Defs<'a>, Target)>,
+}
+
+/// Kept for the thread's next parse, so that parsing a chain allocates only its final node list. A list grown
+/// past `SCRATCH_KEPT` terms is freed instead.
+const SCRATCH_KEPT: usize = 1024;
+
+thread_local! {
+    static SCRATCH: Cell<(Vec<Term>, Vec<Term>)> = const { Cell::new((Vec::new(), Vec::new())) };
+}
+
+impl Drop for FilterParser<'_> {
+    fn drop(&mut self) {
+        if self.stack.capacity() == 0 {
+            return;
+        }
+        let (mut nodes, mut stack) = (std::mem::take(&mut self.nodes), std::mem::take(&mut self.stack));
+        if nodes.capacity() <= SCRATCH_KEPT && stack.capacity() <= SCRATCH_KEPT {
+            nodes.clear();
+            stack.clear();
+            // Fails only while the thread is being torn down, when there is no next parse.
+            let _ = SCRATCH.try_with(|s| s.set((nodes, stack)));
+        }
+    }
+}
+
+fn index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+impl<'a> FilterParser<'a> {
+    pub fn new(src: &'a str, options: &'a Options, domain: Domain) -> Self {
         FilterParser {
             c: Cursor::new(src, domain),
             schemas: &options.schemas,
@@ -61,12 +191,19 @@ impl<'a, 's> FilterParser<'a, 's> {
             per_kind: false,
             quirks: options.quirks,
             fired: Fired::default(),
+            text: String::new(),
+            interned: Vec::new(),
+            nodes: Vec::new(),
+            stack: Vec::new(),
+            memo: None,
+            last: "",
         }
     }
 
-    /// Refuses input over the length limit, and input with nothing but whitespace.
-    fn check_input(&self, max_length: usize) -> Result<(), Error> {
+    /// Refuses input over the length limit, and input with nothing but whitespace; then starts the text.
+    fn check_input(&mut self, max_length: usize) -> Result<(), Error> {
         let (src, what) = (self.c.src, if self.c.domain == Domain::Path { "path" } else { "filter" });
+        let max_length = max_length.min(MAX_TEXT);
         if src.len() > max_length {
             return Err(self.c.error(
                 ErrorKind::TooLong,
@@ -77,18 +214,72 @@ impl<'a, 's> FilterParser<'a, 's> {
         if src.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
             return Err(self.c.error(ErrorKind::Empty, 0, format!("the {what} is empty")));
         }
+        self.text.reserve_exact(src.len());
+        self.text.push_str(src);
         Ok(())
+    }
+
+    fn finish(mut self, root: Term) -> Parsed {
+        let nodes: Box<[Term]> = if self.nodes.is_empty() { Box::default() } else { self.nodes.drain(..).collect() };
+        let text = std::mem::take(&mut self.text);
+        Parsed { compiled: Compiled::new(text, root, nodes), per_kind: self.per_kind, fired: self.fired }
+    }
+
+    /// The span of `s`: in the source when `s` is part of it, else where `s` was (or now is) appended to the text.
+    #[inline]
+    fn span(&mut self, s: &str) -> Span {
+        let src = self.c.src;
+        let offset = (s.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
+        if offset <= src.len() && s.len() <= src.len() - offset {
+            // Within the source, which is shorter than `MAX_TEXT`.
+            return Span { start: offset as u32, end: (offset + s.len()) as u32 };
+        }
+        self.intern(s)
+    }
+
+    #[cold]
+    fn intern(&mut self, s: &str) -> Span {
+        let key = (s.as_ptr() as usize, s.len());
+        if let Some((.., span)) = self.interned.iter().find(|(p, n, _)| (*p, *n) == key) {
+            return *span;
+        }
+        let span = self.append(s);
+        self.interned.push((key.0, key.1, span));
+        span
+    }
+
+    fn append(&mut self, s: &str) -> Span {
+        let start = self.text.len();
+        self.text.push_str(s);
+        Span { start: index(start), end: index(self.text.len()) }
+    }
+
+    /// Takes the thread's scratch lists before the first term is set aside.
+    fn scratch(&mut self) {
+        if self.stack.capacity() == 0 {
+            let (nodes, stack) = SCRATCH.try_with(Cell::take).unwrap_or_default();
+            let (nodes, stack) = (nodes, if stack.capacity() == 0 { Vec::with_capacity(8) } else { stack });
+            let old = std::mem::replace(&mut self.nodes, nodes);
+            self.nodes.extend(old);
+            self.stack = stack;
+        }
+    }
+
+    fn push(&mut self, term: Term) -> u32 {
+        self.scratch();
+        self.nodes.push(term);
+        index(self.nodes.len() - 1)
     }
 
     /// A whole filter: `FILTER` and nothing after it.
     pub fn parse(mut self, max_length: usize) -> Result<Parsed, Error> {
         self.check_input(max_length)?;
-        let (expr, compiled) = self.parse_filter(&Scope::Root)?;
+        let root = self.parse_filter(&Scope::Root)?;
         self.c.skip_ws();
         if !self.c.at_end() {
             return Err(self.unexpected_after_filter());
         }
-        Ok(Parsed { expr, compiled, per_kind: self.per_kind, fired: self.fired })
+        Ok(self.finish(root))
     }
 
     /// `PATH = attrPath / valuePath [subAttr]` (RFC 7644 Figure 7). The bare schema URN form is recognised by
@@ -101,20 +292,20 @@ impl<'a, 's> FilterParser<'a, 's> {
         let mut filter = None;
         let mut filter_sub_attr = None;
         if self.c.peek() == Some(b'[') {
-            if attr.sub_attr.is_some() {
+            if attr.sub.is_some() {
                 return Err(self.c.error(
                     ErrorKind::InvalidAttrPath,
                     path_at,
                     format!(
                         "\"{}\" at byte {path_at}: a filter in brackets selects values of a multi-valued attribute \
                          and follows its name, as in emails[type eq \"work\"].value",
-                        shorten(&attr.to_string())
+                        shorten(attr.token)
                     ),
                 ));
             }
-            let defs = self.resolve(&Scope::Root, &attr, path_at)?;
-            let (expr, compiled) = self.parse_value_filter(&attr, &defs)?;
-            filter = Some(Parsed { expr, compiled, per_kind: self.per_kind, fired: self.fired });
+            let lookup = Lookup { urn: attr.urn, name: attr.name, sub: attr.sub };
+            let defs = self.resolve(&Scope::Root, lookup, path_at)?;
+            filter = Some(self.parse_value_filter(lookup, &defs)?);
             if self.c.peek() == Some(b'.') {
                 let at = self.c.pos + 1;
                 let end = self.c.word_end(at);
@@ -138,7 +329,8 @@ impl<'a, 's> FilterParser<'a, 's> {
                 format!("the path should end at byte {at}, found {}", self.c.describe(at)),
             ));
         }
-        Ok(ParsedPath { attr, filter, filter_sub_attr })
+        let filter = filter.map(|root| self.finish(root));
+        Ok(ParsedPath { attr: attr.to_attr_path(), filter, filter_sub_attr })
     }
 
     fn unexpected_after_filter(&self) -> Error {
@@ -154,53 +346,64 @@ impl<'a, 's> FilterParser<'a, 's> {
     }
 
     /// `FILTER = attrExp / logExp / valuePath / *1"not" "(" FILTER ")"`, read as `orExp = andExp *(SP "or" SP andExp)`.
-    fn parse_filter(&mut self, scope: &Scope<'s>) -> Result<(Expr, Compiled), Error> {
-        self.parse_log_exp(scope, "or", Self::parse_and_exp, Expr::Or, Compiled::Or)
+    fn parse_filter(&mut self, scope: &Scope<'a>) -> Result<Term, Error> {
+        self.parse_log_exp(scope, "or", Self::parse_and_exp, |start, len| Term::Or { start, len })
     }
 
     /// `andExp = notExp *(SP "and" SP notExp)`.
-    fn parse_and_exp(&mut self, scope: &Scope<'s>) -> Result<(Expr, Compiled), Error> {
-        self.parse_log_exp(scope, "and", Self::parse_not_exp, Expr::And, Compiled::And)
+    fn parse_and_exp(&mut self, scope: &Scope<'a>) -> Result<Term, Error> {
+        self.parse_log_exp(scope, "and", Self::parse_not_exp, |start, len| Term::And { start, len })
     }
 
-    /// `logExp = FILTER SP ("and" / "or") SP FILTER`, one keyword at a time, as a flat n-ary chain.
+    /// Consumes `SP keyword SP`'s keyword if it follows, else leaves the cursor where it was.
+    fn eat_operator(&mut self, keyword: &str) -> bool {
+        let before = self.c.pos;
+        self.c.skip_ws();
+        let found = self.c.eat_keyword(keyword);
+        if !found {
+            self.c.pos = before;
+        }
+        found
+    }
+
+    /// `logExp = FILTER SP ("and" / "or") SP FILTER`, one keyword at a time, as a flat n-ary chain. The operands
+    /// wait on the parser's stack, then move together to the node list.
     fn parse_log_exp(
         &mut self,
-        scope: &Scope<'s>,
+        scope: &Scope<'a>,
         keyword: &str,
-        operand: Production<'a, 's>,
-        expr: fn(Vec<Expr>) -> Expr,
-        compiled: fn(Box<[Compiled]>) -> Compiled,
-    ) -> Result<(Expr, Compiled), Error> {
+        operand: Production<'a>,
+        chain: fn(u32, u32) -> Term,
+    ) -> Result<Term, Error> {
         let first = operand(self, scope)?;
-        let mut rest = Vec::new();
+        if !self.eat_operator(keyword) {
+            return Ok(first);
+        }
+        self.scratch();
+        let base = self.stack.len();
+        self.stack.push(first);
         loop {
-            let before = self.c.pos;
-            self.c.skip_ws();
-            if self.c.eat_keyword(keyword) {
-                rest.push(operand(self, scope)?);
-            } else {
-                self.c.pos = before;
+            let next = operand(self, scope)?;
+            self.stack.push(next);
+            if !self.eat_operator(keyword) {
                 break;
             }
         }
-        if rest.is_empty() {
-            return Ok(first);
-        }
-        let (exprs, comps): (Vec<Expr>, Vec<Compiled>) = std::iter::once(first).chain(rest).unzip();
-        Ok((expr(exprs), compiled(comps.into_boxed_slice())))
+        let start = self.nodes.len();
+        self.nodes.extend(self.stack.drain(base..));
+        Ok(chain(index(start), index(self.nodes.len() - start)))
     }
 
     /// `notExp = "not" [SP] "(" FILTER ")" / atom` (erratum 7319 allows both `not(` and `not (`). A `not` that
     /// no `(` follows is an attribute named `not`.
-    fn parse_not_exp(&mut self, scope: &Scope<'s>) -> Result<(Expr, Compiled), Error> {
+    fn parse_not_exp(&mut self, scope: &Scope<'a>) -> Result<Term, Error> {
         self.c.skip_ws();
         let start = self.c.pos;
         if self.c.eat_keyword("not") {
             self.c.skip_ws();
             if self.c.peek() == Some(b'(') {
-                let (e, c) = self.parse_group(scope)?;
-                return Ok((Expr::Not(Box::new(e)), Compiled::Not(Box::new(c))));
+                let inner = self.parse_group(scope)?;
+                return Ok(Term::Not(self.push(inner)));
             }
             self.c.pos = start;
         }
@@ -208,7 +411,7 @@ impl<'a, 's> FilterParser<'a, 's> {
     }
 
     /// `atom = "(" FILTER ")" / valuePath / attrExp`.
-    fn parse_atom(&mut self, scope: &Scope<'s>) -> Result<(Expr, Compiled), Error> {
+    fn parse_atom(&mut self, scope: &Scope<'a>) -> Result<Term, Error> {
         self.c.skip_ws();
         let at = self.c.pos;
         match self.c.peek() {
@@ -268,7 +471,7 @@ impl<'a, 's> FilterParser<'a, 's> {
     }
 
     /// `"(" FILTER ")"`
-    fn parse_group(&mut self, scope: &Scope<'s>) -> Result<(Expr, Compiled), Error> {
+    fn parse_group(&mut self, scope: &Scope<'a>) -> Result<Term, Error> {
         let open = self.enter()?;
         let inner = self.parse_filter(scope)?;
         self.close(open, b')', ErrorKind::UnclosedParen)?;
@@ -277,34 +480,61 @@ impl<'a, 's> FilterParser<'a, 's> {
 
     /// `attrExp = (attrPath SP "pr") / (attrPath SP compareOp SP compValue)`, or
     /// `valuePath = attrPath "[" valFilter "]"`.
-    fn parse_attr_exp(&mut self, scope: &Scope<'s>) -> Result<(Expr, Compiled), Error> {
+    fn parse_attr_exp(&mut self, scope: &Scope<'a>) -> Result<Term, Error> {
         let path_at = self.c.pos;
         let path = self.c.parse_attr_path()?;
-        let lookup = self.qualify(scope, &path);
-        let defs = self.resolve(scope, &lookup, path_at)?;
-        if self.c.peek() == Some(b'[') {
-            return self.parse_value_path(scope, path, &lookup, &defs);
+        let root = matches!(scope, Scope::Root);
+        if root && self.c.peek() != Some(b'[') {
+            if let Some(memo) = self.memo.take().filter(|m| m.token == path.token) {
+                let term = self.parse_comparison(path.token, memo.lookup, &memo.defs, memo.compare.as_ref());
+                self.memo = Some(memo);
+                return term.map(|(term, _)| term);
+            }
         }
-        self.parse_comparison(path, &lookup, &defs)
+        let lookup = self.qualify(scope, &path);
+        let defs = self.resolve(scope, lookup, path_at)?;
+        if self.c.peek() == Some(b'[') {
+            return self.parse_value_path(scope, path, lookup, &defs);
+        }
+        let (term, leaves) = self.parse_comparison(path.token, lookup, &defs, None)?;
+        // Remembered the second time in a row, so that a lone comparison pays nothing for the memo.
+        let again = std::mem::replace(&mut self.last, path.token) == path.token;
+        if root && again {
+            let compare = match (&term, leaves) {
+                (Term::Compare { target, .. }, Some(leaves)) => Some((leaves, target.clone())),
+                _ => None,
+            };
+            self.memo = Some(Memo { token: path.token, lookup, defs, compare });
+        }
+        Ok(term)
     }
 
     /// With `unqualified_extension`, an unqualified name that no core schema defines and exactly one extension does
     /// is looked up as that extension's attribute; the AST keeps the name as written.
-    fn qualify(&mut self, scope: &Scope<'s>, path: &AttrPath) -> AttrPath {
+    fn qualify(&mut self, scope: &Scope<'a>, path: &RawPath<'a>) -> Lookup<'a> {
+        let lookup = Lookup { urn: path.urn, name: path.name, sub: path.sub };
         if !self.quirks.unqualified_extension || path.urn.is_some() || !matches!(scope, Scope::Root) {
-            return path.clone();
+            return lookup;
         }
-        match self.schemas.unique_extension_of(None, &path.name) {
+        match self.schemas.unique_extension_of(None, path.name) {
             Some(urn) => {
                 self.fired.add(Quirk::unqualified_extension);
-                path.clone().with_urn(urn)
+                Lookup { urn: Some(urn), ..lookup }
             }
-            None => path.clone(),
+            None => lookup,
         }
     }
 
-    /// The rest of an attrExp after its path: `SP "pr"` or `SP compareOp SP compValue`.
-    fn parse_comparison(&mut self, path: AttrPath, lookup: &AttrPath, defs: &Defs<'s>) -> Result<Both, Error> {
+    /// The rest of an attrExp after its path: `SP "pr"` or `SP compareOp SP compValue`. `written` is the path as
+    /// the text has it; `known`, the compared values' definitions and target when the memo has them. Also returns
+    /// the definitions it worked out, for the memo.
+    fn parse_comparison(
+        &mut self,
+        written: &'a str,
+        lookup: Lookup<'a>,
+        defs: &Defs<'a>,
+        known: Option<&(Defs<'a>, Target)>,
+    ) -> Result<(Term, Option<Defs<'a>>), Error> {
         self.c.skip_ws();
         let op_at = self.c.pos;
         let word = self.c.word();
@@ -313,17 +543,17 @@ impl<'a, 's> FilterParser<'a, 's> {
         }
         if word.eq_ignore_ascii_case("pr") {
             self.c.pos += word.len();
-            let target = self.target(lookup, defs, false);
-            return Ok((Expr::Present(path), Compiled::Present(target)));
+            let target = self.target(lookup, defs);
+            return Ok((Term::Present { target, path: self.span(written) }, None));
         }
-        let Some(op) = CompareOp::ALL.into_iter().find(|op| op.as_str().eq_ignore_ascii_case(word)) else {
+        let Some(op) = compare_op(word) else {
             return Err(self.c.error(
                 ErrorKind::ExpectedOperator,
                 op_at,
                 format!(
                     "expected an operator (eq, ne, co, sw, ew, gt, lt, ge, le or pr) after \"{}\" at byte {op_at}, \
                      found {}",
-                    shorten(&path.to_string()),
+                    shorten(written),
                     self.c.describe(op_at)
                 ),
             ));
@@ -335,11 +565,19 @@ impl<'a, 's> FilterParser<'a, 's> {
         if bare {
             self.fired.add(Quirk::unquoted_values);
         }
-        let leaves = self.leaf_defs(lookup, defs);
-        let boolean = self.check_types(&path, op, op_at, &value, value_at, &leaves)?;
-        let target = self.target(lookup, defs, true);
-        let prepared = prepare(&value, boolean);
-        Ok((Expr::Compare { path, op, value }, Compiled::Compare(target, op, prepared)))
+        let (boolean, target, learned) = match known {
+            Some((leaves, target)) => {
+                (self.check_types(written, op, op_at, &value, value_at, leaves)?, target.clone(), None)
+            }
+            None => {
+                let leaves = self.leaf_defs(lookup, defs);
+                let boolean = self.check_types(written, op, op_at, &value, value_at, &leaves)?;
+                let target = self.target(lookup, &leaves);
+                (boolean, target, Some(leaves))
+            }
+        };
+        let value = self.prepare(value, boolean, &target);
+        Ok((Term::Compare { target, path: self.span(written), op, value }, learned))
     }
 
     /// `valuePath = attrPath "[" valFilter "]"`; `valFilter` is a FILTER over the attribute's sub-attributes with
@@ -347,11 +585,11 @@ impl<'a, 's> FilterParser<'a, 's> {
     /// as `attr[f and sub op v]` and `attr[f and value op v]`.
     fn parse_value_path(
         &mut self,
-        scope: &Scope<'s>,
-        path: AttrPath,
-        lookup: &AttrPath,
-        defs: &Defs<'s>,
-    ) -> Result<(Expr, Compiled), Error> {
+        scope: &Scope<'a>,
+        path: RawPath<'a>,
+        lookup: Lookup<'a>,
+        defs: &Defs<'a>,
+    ) -> Result<Term, Error> {
         if let Scope::Element { parent, .. } = scope {
             let at = self.c.pos;
             return Err(self.c.error(
@@ -360,40 +598,56 @@ impl<'a, 's> FilterParser<'a, 's> {
                 format!("'[' at byte {at} opens a filter inside the filter on \"{parent}\"; brackets do not nest"),
             ));
         }
-        let (mut expr, mut compiled) = self.parse_value_filter(lookup, defs)?;
+        let mut inner = self.parse_value_filter(lookup, defs)?;
         if let Some(sub) = self.value_path_comparison()? {
             let element = self.element_scope(lookup, defs);
-            let sub_path = AttrPath::new(sub);
-            let sub_defs = self.resolve(&element, &sub_path, self.c.pos)?;
-            let (e, c) = self.parse_comparison(sub_path.clone(), &sub_path, &sub_defs)?;
+            let sub_lookup = Lookup { urn: None, name: sub, sub: None };
+            let sub_defs = self.resolve(&element, sub_lookup, self.c.pos)?;
+            let (comparison, _) = self.parse_comparison(sub, sub_lookup, &sub_defs, None)?;
             self.fired.add(Quirk::value_path_comparison);
-            (expr, compiled) = match (expr, compiled) {
-                (Expr::And(mut es), Compiled::And(cs)) => {
-                    es.push(e);
-                    let mut cs = cs.into_vec();
-                    cs.push(c);
-                    (Expr::And(es), Compiled::And(cs.into_boxed_slice()))
-                }
-                (e0, c0) => (Expr::And(vec![e0, e]), Compiled::And(vec![c0, c].into_boxed_slice())),
-            };
+            inner = self.and_also(inner, comparison);
         } else if self.c.peek() == Some(b'.') && self.c.domain == Domain::Filter {
             let at = self.c.pos;
             return Err(self.c.error(
                 ErrorKind::ValuePathSubAttribute,
                 at,
                 format!(
-                    "a sub-attribute after \"{path}[…]\" at byte {at} is only allowed in PATCH paths; in a filter \
-                     put the condition inside the brackets"
+                    "a sub-attribute after \"{}[…]\" at byte {at} is only allowed in PATCH paths; in a filter \
+                     put the condition inside the brackets",
+                    path.token
                 ),
             ));
         }
-        let target = self.target(lookup, defs, false);
-        Ok((Expr::ValuePath { path, filter: Box::new(expr) }, Compiled::ValuePath(target, Box::new(compiled))))
+        let target = self.target(lookup, defs);
+        let filter = self.push(inner);
+        Ok(Term::ValuePath { target, path: self.span(path.token), filter })
+    }
+
+    /// `inner and term`: `term` joins `inner`'s chain when `inner` is an `and`.
+    fn and_also(&mut self, inner: Term, term: Term) -> Term {
+        let start = match inner {
+            // The chain was the last thing parsed, so its operands end the node list.
+            Term::And { start, len } if start as usize + len as usize == self.nodes.len() => start as usize,
+            Term::And { start, len } => {
+                let operands: Vec<Term> =
+                    self.nodes.get(start as usize..start as usize + len as usize).unwrap_or(&[]).to_vec();
+                let at = self.nodes.len();
+                self.nodes.extend(operands);
+                at
+            }
+            other => {
+                let at = self.nodes.len();
+                self.nodes.push(other);
+                at
+            }
+        };
+        self.nodes.push(term);
+        Term::And { start: index(start), len: index(self.nodes.len() - start) }
     }
 
     /// After a valuePath's `]` in a filter, with `value_path_comparison` on: the sub-attribute a comparison
     /// follows (`.value eq "x"`, or ` eq "x"` meaning `value`), leaving the cursor before its operator.
-    fn value_path_comparison(&mut self) -> Result<Option<String>, Error> {
+    fn value_path_comparison(&mut self) -> Result<Option<&'a str>, Error> {
         if !self.quirks.value_path_comparison || self.c.domain != Domain::Filter {
             return Ok(None);
         }
@@ -409,24 +663,22 @@ impl<'a, 's> FilterParser<'a, 's> {
                 ));
             }
             self.c.pos = end;
-            return Ok(Some(name.to_string()));
+            return Ok(Some(name));
         }
         let before = self.c.pos;
         self.c.skip_ws();
         let word = self.c.word();
-        let is_comparison = word.eq_ignore_ascii_case("pr")
-            || CompareOp::ALL.into_iter().any(|op| op.as_str().eq_ignore_ascii_case(word));
+        let is_comparison = word.eq_ignore_ascii_case("pr") || compare_op(word).is_some();
         self.c.pos = before;
-        Ok(is_comparison.then(|| "value".to_string()))
+        Ok(is_comparison.then_some("value"))
     }
 
-    fn element_scope(&self, path: &AttrPath, defs: &Defs<'s>) -> Scope<'s> {
-        let element_defs = defs.iter().map(|d| sub_def(*d, path.sub_attr.as_deref())).collect();
-        Scope::Element { parent: path.to_string(), defs: element_defs }
+    fn element_scope(&self, path: Lookup<'a>, defs: &Defs<'a>) -> Scope<'a> {
+        Scope::Element { parent: path, defs: defs.map(|d| sub_def(d, path.sub)) }
     }
 
     /// `"[" valFilter "]"` for the already parsed `path`, with the cursor on the `[`. Shared with PATCH paths.
-    pub(crate) fn parse_value_filter(&mut self, path: &AttrPath, defs: &Defs<'s>) -> Result<(Expr, Compiled), Error> {
+    fn parse_value_filter(&mut self, path: Lookup<'a>, defs: &Defs<'a>) -> Result<Term, Error> {
         let open = self.enter()?;
         let scope = self.element_scope(path, defs);
         let inner = self.parse_filter(&scope)?;
@@ -435,12 +687,13 @@ impl<'a, 's> FilterParser<'a, 's> {
     }
 
     /// The definitions `path`'s attribute has in each resource type (before any sub-attribute).
-    fn resolve(&self, scope: &Scope<'s>, path: &AttrPath, at: usize) -> Result<Defs<'s>, Error> {
-        let kinds = self.schemas.resource_types().len();
-        match (scope, &path.urn) {
-            (Scope::Root, Some(urn)) => Ok(vec![self.schemas.qualified(urn, &path.name); kinds + 1]),
+    fn resolve(&self, scope: &Scope<'a>, path: Lookup<'a>, at: usize) -> Result<Defs<'a>, Error> {
+        let slots = self.schemas.resource_types().len() + 1;
+        match (scope, path.urn) {
+            (Scope::Root, Some(urn)) => Ok(Defs::repeat(self.schemas.qualified(urn, path.name), slots)),
             (Scope::Root, None) => {
-                Ok((0..=kinds).map(|slot| self.schemas.unqualified(slot.checked_sub(1), &path.name)).collect())
+                let entry = self.schemas.name_entry(path.name);
+                Ok(Defs::from_fn(slots, |slot| self.schemas.in_slot(entry, slot.checked_sub(1))))
             }
             (Scope::Element { parent, .. }, Some(_)) => Err(self.c.error(
                 ErrorKind::InvalidAttrPath,
@@ -450,64 +703,81 @@ impl<'a, 's> FilterParser<'a, 's> {
                     shorten(&path.to_string())
                 ),
             )),
-            (Scope::Element { defs, .. }, None) => Ok(defs
-                .iter()
-                .map(|parent| {
-                    parent.and_then(|p| match p.sub_attribute(&path.name) {
-                        // The elements of a multi-valued attribute of simple values are their own `value`.
-                        None if p.ty != AttrType::Complex && path.name.eq_ignore_ascii_case("value") => Some(p),
-                        found => found,
-                    })
+            (Scope::Element { defs, .. }, None) => Ok(defs.map(|parent| {
+                parent.and_then(|p| match p.sub_attribute(path.name) {
+                    // The elements of a multi-valued attribute of simple values are their own `value`.
+                    None if p.ty != AttrType::Complex && path.name.eq_ignore_ascii_case("value") => Some(p),
+                    found => found,
                 })
-                .collect()),
+            })),
         }
     }
 
     /// The definitions of the values a comparison reaches: the sub-attribute if named, else a complex attribute's
     /// `value`.
-    fn leaf_defs(&self, path: &AttrPath, defs: &Defs<'s>) -> Defs<'s> {
-        defs.iter()
-            .map(|d| match (d, &path.sub_attr) {
-                (_, Some(sub)) => sub_def(*d, Some(sub)),
-                (Some(a), None) if a.ty == AttrType::Complex => a.sub_attribute("value"),
-                (d, None) => *d,
-            })
-            .collect()
+    fn leaf_defs(&self, path: Lookup<'a>, defs: &Defs<'a>) -> Defs<'a> {
+        defs.map(|d| match (d, path.sub) {
+            (_, Some(sub)) => sub_def(d, Some(sub)),
+            (Some(a), None) if a.ty == AttrType::Complex => a.sub_attribute("value"),
+            (d, None) => d,
+        })
     }
 
-    fn target(&mut self, path: &AttrPath, defs: &Defs<'s>, compared: bool) -> Target {
+    /// The evaluation target of `path`, with `leaves` the definitions of the values it reaches.
+    fn target(&mut self, path: Lookup<'a>, leaves: &Defs<'a>) -> Target {
         // A bare extension schema URN (`urn:…:enterprise:2.0:User pr`) names the whole extension object, the
         // document's member keyed by that URN, as it does in a PATCH path.
-        if let (Some(urn), None) = (&path.urn, &path.sub_attr) {
-            let full = format!("{urn}:{}", path.name);
-            if self.schemas.schema(&full).is_some_and(|s| !self.schemas.is_core_schema(&s.id)) {
-                return Target { container: None, name: full.into(), sub: None, leaves: Box::new([Leaf::default()]) };
+        if let (Some(urn), None) = (path.urn, path.sub) {
+            if self.schemas.schema_joined(urn, path.name).is_some_and(|s| !self.schemas.is_core_schema(&s.id)) {
+                let (u, n) = (self.span(urn), self.span(path.name));
+                let name = if u.end + 1 == n.start && n.end as usize <= self.c.src.len() {
+                    Span { start: u.start, end: n.end }
+                } else {
+                    self.append(&format!("{urn}:{}", path.name))
+                };
+                return Target { container: None, name, sub: None, leaves: Leaves::One(Leaf::default()) };
             }
         }
-        let container = match &path.urn {
-            Some(urn) if !self.schemas.is_core_schema(urn) => Some(urn.as_str().into()),
+        let container = match path.urn {
+            Some(urn) if !self.schemas.is_core_schema(urn) => Some(self.span(urn)),
             _ => None,
         };
-        let leaf_defs = if compared { self.leaf_defs(path, defs) } else { defs.clone() };
-        let mut leaves: Vec<Leaf> = leaf_defs
-            .iter()
-            .map(|d| {
-                d.map_or_else(Leaf::default, |a| Leaf {
-                    exact: a.compares_exactly(),
-                    datetime: a.ty == AttrType::DateTime,
-                })
-            })
-            .collect();
-        if leaves.windows(2).all(|w| w.first() == w.get(1)) {
-            leaves.truncate(1);
+        let leaf = |d: &Option<&Attribute>| {
+            d.map_or_else(Leaf::default, |a| Leaf { exact: a.compares_exactly(), datetime: a.ty == AttrType::DateTime })
+        };
+        let defs = leaves.as_slice();
+        let mut slots = defs.iter().map(leaf);
+        let first = slots.next().unwrap_or_default();
+        let leaves = if slots.all(|l| l == first) {
+            Leaves::One(first)
         } else {
             self.per_kind = true;
-        }
-        Target {
-            container,
-            name: path.name.as_str().into(),
-            sub: path.sub_attr.as_deref().map(Into::into),
-            leaves: leaves.into_boxed_slice(),
+            Leaves::PerKind(defs.iter().map(leaf).collect())
+        };
+        let name = self.span(path.name);
+        let sub = path.sub.map(|s| self.span(s));
+        Target { container, name, sub, leaves }
+    }
+
+    /// The compValue as evaluation uses it.
+    fn prepare(&mut self, value: Literal<'a>, boolean_string: bool, target: &Target) -> Prepared {
+        match value {
+            Literal::Null => Prepared::Null,
+            Literal::Bool(b) => Prepared::Bool(b),
+            Literal::Number(n) => Prepared::Num(Num::from_json(&n)),
+            Literal::String(s) => {
+                let datetime = match &target.leaves {
+                    Leaves::One(leaf) => leaf.datetime,
+                    Leaves::PerKind(leaves) => leaves.iter().any(|l| l.datetime),
+                };
+                let instant = if datetime { compare::parse_datetime(&s) } else { None };
+                let boolean = boolean_string.then(|| s.eq_ignore_ascii_case("true"));
+                let text = match s {
+                    Cow::Borrowed(s) => self.span(s),
+                    Cow::Owned(s) => self.append(&s),
+                };
+                Prepared::Str { text, instant, boolean }
+            }
         }
     }
 
@@ -515,37 +785,37 @@ impl<'a, 's> FilterParser<'a, 's> {
     /// boolean or binary "MUST return an error"), and values whose JSON type the schema type cannot hold.
     fn check_types(
         &mut self,
-        path: &AttrPath,
+        path: &str,
         op: CompareOp,
         op_at: usize,
-        value: &CompValue,
+        value: &Literal<'_>,
         value_at: usize,
-        leaves: &Defs<'s>,
+        leaves: &Defs<'a>,
     ) -> Result<bool, Error> {
         let unsupported = |why: String| {
             self.c.error(ErrorKind::OperatorNotSupported, op_at, format!("\"{op}\" at byte {op_at} {why}"))
         };
         match value {
-            CompValue::Null | CompValue::Bool(_) if op.is_ordering() => {
+            Literal::Null | Literal::Bool(_) if op.is_ordering() => {
                 return Err(unsupported(format!("cannot order by {value}")))
             }
-            CompValue::String(_) => {}
+            Literal::String(_) => {}
             _ if op.is_substring() => return Err(unsupported(format!("needs a string value, not {value}"))),
             _ => {}
         }
         // With `boolean_strings`, "True"/"False" compare with boolean attributes as booleans (E3c).
         let boolean_string = self.quirks.boolean_strings
-            && matches!(value, CompValue::String(s) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false"));
+            && matches!(value, Literal::String(s) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false"));
         let mut aliased = false;
-        for def in leaves.iter().flatten() {
+        for def in leaves.as_slice().iter().flatten() {
             if op.is_ordering() && matches!(def.ty, AttrType::Boolean | AttrType::Binary) {
                 return Err(unsupported(format!("cannot order \"{path}\", a {} attribute", def.ty.as_str())));
             }
             let fits = match (value, def.ty) {
-                (CompValue::Null, _) | (_, AttrType::Complex) => true,
-                (CompValue::Bool(_), ty) => ty == AttrType::Boolean,
-                (CompValue::Number(_), ty) => matches!(ty, AttrType::Integer | AttrType::Decimal),
-                (CompValue::String(s), AttrType::DateTime) => {
+                (Literal::Null, _) | (_, AttrType::Complex) => true,
+                (Literal::Bool(_), ty) => ty == AttrType::Boolean,
+                (Literal::Number(_), ty) => matches!(ty, AttrType::Integer | AttrType::Decimal),
+                (Literal::String(s), AttrType::DateTime) => {
                     if !op.is_substring() && compare::parse_datetime(s).is_none() {
                         return Err(self.c.error(
                             ErrorKind::InvalidDateTime,
@@ -558,11 +828,11 @@ impl<'a, 's> FilterParser<'a, 's> {
                     }
                     true
                 }
-                (CompValue::String(_), AttrType::Boolean) if boolean_string => {
+                (Literal::String(_), AttrType::Boolean) if boolean_string => {
                     aliased = true;
                     true
                 }
-                (CompValue::String(_), ty) => !matches!(ty, AttrType::Boolean | AttrType::Integer | AttrType::Decimal),
+                (Literal::String(_), ty) => !matches!(ty, AttrType::Boolean | AttrType::Integer | AttrType::Decimal),
             };
             if !fits {
                 return Err(self.c.error(
@@ -582,6 +852,23 @@ impl<'a, 's> FilterParser<'a, 's> {
     }
 }
 
+/// `compareOp`, case-insensitive.
+fn compare_op(word: &str) -> Option<CompareOp> {
+    let &[a, b] = word.as_bytes() else { return None };
+    Some(match (a.to_ascii_lowercase(), b.to_ascii_lowercase()) {
+        (b'e', b'q') => CompareOp::Eq,
+        (b'n', b'e') => CompareOp::Ne,
+        (b'c', b'o') => CompareOp::Co,
+        (b's', b'w') => CompareOp::Sw,
+        (b'e', b'w') => CompareOp::Ew,
+        (b'g', b't') => CompareOp::Gt,
+        (b'l', b't') => CompareOp::Lt,
+        (b'g', b'e') => CompareOp::Ge,
+        (b'l', b'e') => CompareOp::Le,
+        _ => return None,
+    })
+}
+
 fn sub_def<'s>(def: Option<&'s Attribute>, sub: Option<&str>) -> Option<&'s Attribute> {
     match sub {
         Some(sub) => def?.sub_attribute(sub),
@@ -589,15 +876,68 @@ fn sub_def<'s>(def: Option<&'s Attribute>, sub: Option<&str>) -> Option<&'s Attr
     }
 }
 
-fn prepare(value: &CompValue, boolean_string: bool) -> Prepared {
-    match value {
-        CompValue::Null => Prepared::Null,
-        CompValue::Bool(b) => Prepared::Bool(*b),
-        CompValue::Number(n) => Prepared::Num(Num::from_json(n)),
-        CompValue::String(s) => Prepared::Str {
-            text: s.as_str().into(),
-            instant: compare::parse_datetime(s),
-            boolean: boolean_string.then(|| s.eq_ignore_ascii_case("true")),
-        },
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::filter::Expr;
+    use crate::{Filter, Options, Quirks};
+
+    /// A path repeated along a chain is resolved once (the memo) and the lists are shared between parses (the
+    /// scratch); neither may change what a chain means: its tree is its operands' trees, and it matches as they do.
+    #[test]
+    fn a_chain_means_what_its_operands_mean() {
+        let docs = [
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "Bjensen",
+                   "emails": [{"value": "b@example.com", "type": "work"}], "meta": {"lastModified": "2012-01-01T00:00:00Z"},
+                   "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Eng"}}),
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Eng", "userName": "x"}),
+            json!({"userName": "bjensen", "emails": "e@example.org"}),
+        ];
+        let operands = [
+            r#"userName eq "bjensen""#,
+            r#"userName sw "B""#,
+            "userName pr",
+            r#"meta.lastModified gt "2011-05-13T04:42:34Z""#,
+            "meta.lastModified pr",
+            r#"emails co "example.com""#,
+            r#"emails[type eq "work"]"#,
+            r#"department eq "Eng""#,
+            r#"displayName eq "eng""#,
+            r#"not (userName eq "x")"#,
+        ];
+        let mut pairs = 0;
+        for options in [Options::new(), Options::new().with_quirks(Quirks::entra())] {
+            for a in operands {
+                for b in operands {
+                    let (Ok(fa), Ok(fb)) = (Filter::parse_with(a, &options), Filter::parse_with(b, &options)) else {
+                        continue;
+                    };
+                    pairs += 1;
+                    let or = Filter::parse_with(&format!("{a} or {a} or {b} or {b}"), &options).unwrap();
+                    let and = Filter::parse_with(&format!("{b} and {a} and {a}"), &options).unwrap();
+                    let (ea, eb) = (fa.ast().clone(), fb.ast().clone());
+                    assert_eq!(or.ast(), &Expr::Or(vec![ea.clone(), ea.clone(), eb.clone(), eb.clone()]), "{a} / {b}");
+                    assert_eq!(and.ast(), &Expr::And(vec![eb, ea.clone(), ea]), "{a} / {b}");
+                    for doc in &docs {
+                        let (ma, mb) = (fa.matches(doc), fb.matches(doc));
+                        assert_eq!(or.matches(doc), ma || mb, "{a} or {b} on {doc}");
+                        assert_eq!(and.matches(doc), ma && mb, "{b} and {a} on {doc}");
+                    }
+                }
+            }
+        }
+        assert_eq!(pairs, 2 * operands.len() * operands.len());
+    }
+
+    /// An error in a comparison whose path the memo resolved carries its own position.
+    #[test]
+    fn an_error_after_a_remembered_path_has_its_position() {
+        let text = r#"userName eq "a" or userName eq "b" or userName gt true"#;
+        let err = Filter::parse(text).unwrap_err();
+        assert_eq!(err.position(), text.rfind("gt"));
+        let text = r#"meta.created eq "2011-05-13T04:42:34Z" or meta.created eq "2011-05-13T04:42:34Z" or meta.created eq "x""#;
+        let err = Filter::parse(text).unwrap_err();
+        assert_eq!(err.position(), text.rfind("\"x\""));
     }
 }

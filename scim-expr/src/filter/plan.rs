@@ -22,7 +22,7 @@
 use std::fmt::Write;
 
 use super::display::write_json_string;
-use super::eval::{Compiled, Prepared, Target};
+use super::eval::{Compiled, Leaves, Prepared, Target, Term};
 use super::Filter;
 use crate::compare::Num;
 
@@ -41,11 +41,11 @@ impl Filter {
         write!(
             out,
             "{{\"perKind\":{},\"defaultSlot\":{},\"types\":[",
-            self.per_kind,
+            self.schemas.is_some(),
             self.resource_type.map_or(0, |k| k + 1)
         )?;
-        if self.per_kind {
-            for (i, r) in self.schemas.resource_types().iter().enumerate() {
+        if let Some(schemas) = &self.schemas {
+            for (i, r) in schemas.resource_types().iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
@@ -53,48 +53,53 @@ impl Filter {
             }
         }
         out.push_str("],\"expr\":");
-        expr(out, &self.compiled)?;
+        expr(out, &self.compiled, self.compiled.root())?;
         out.push('}');
         Ok(())
     }
 }
 
-fn expr(out: &mut String, c: &Compiled) -> std::fmt::Result {
-    let (tag, items): (&str, &[Compiled]) = match c {
-        Compiled::Present(t) => {
+fn expr(out: &mut String, c: &Compiled, term: &Term) -> std::fmt::Result {
+    let one = |i: &u32| c.node(*i).map(std::slice::from_ref).unwrap_or(&[]);
+    let (tag, items): (&str, &[Term]) = match term {
+        Term::Present { target: t, .. } => {
             out.push_str("[\"pr\",");
-            target(out, t)?;
+            target(out, c, t)?;
             out.push(']');
             return Ok(());
         }
-        Compiled::Compare(t, op, v) => {
+        Term::Compare { target: t, op, value: v, .. } => {
             out.push_str("[\"cmp\",");
-            target(out, t)?;
+            target(out, c, t)?;
             out.push_str(",\"");
             out.push_str(op.as_str());
             out.push_str("\",");
-            value(out, v)?;
+            value(out, c, v)?;
             out.push(']');
             return Ok(());
         }
-        Compiled::ValuePath(t, inner) => {
+        Term::ValuePath { target: t, filter, .. } => {
             out.push_str("[\"vp\",");
-            target(out, t)?;
+            target(out, c, t)?;
             out.push(',');
-            expr(out, inner)?;
+            match c.node(*filter) {
+                Some(inner) => expr(out, c, inner)?,
+                // The parser builds every index; an absent one never matches, like `or` of nothing.
+                None => out.push_str("[\"or\"]"),
+            }
             out.push(']');
             return Ok(());
         }
-        Compiled::Not(inner) => ("not", std::slice::from_ref(&**inner)),
-        Compiled::And(items) => ("and", items),
-        Compiled::Or(items) => ("or", items),
+        Term::Not(inner) => ("not", one(inner)),
+        Term::And { start, len } => ("and", c.children(*start, *len)),
+        Term::Or { start, len } => ("or", c.children(*start, *len)),
     };
     out.push_str("[\"");
     out.push_str(tag);
     out.push('"');
     for item in items {
         out.push(',');
-        expr(out, item)?;
+        expr(out, c, item)?;
     }
     out.push(']');
     Ok(())
@@ -121,15 +126,19 @@ fn optional(out: &mut String, s: Option<&str>) -> std::fmt::Result {
     }
 }
 
-fn target(out: &mut String, t: &Target) -> std::fmt::Result {
+fn target(out: &mut String, c: &Compiled, t: &Target) -> std::fmt::Result {
     out.push('[');
-    optional(out, t.container.as_deref())?;
+    optional(out, t.container.map(|s| c.text(s)))?;
     out.push(',');
-    string(out, &t.name)?;
+    string(out, c.text(t.name))?;
     out.push(',');
-    optional(out, t.sub.as_deref())?;
+    optional(out, t.sub.map(|s| c.text(s)))?;
     out.push_str(",[");
-    for (i, l) in t.leaves.iter().enumerate() {
+    let leaves = match &t.leaves {
+        Leaves::One(leaf) => std::slice::from_ref(leaf),
+        Leaves::PerKind(leaves) => leaves,
+    };
+    for (i, l) in leaves.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
@@ -139,7 +148,7 @@ fn target(out: &mut String, t: &Target) -> std::fmt::Result {
     Ok(())
 }
 
-fn value(out: &mut String, v: &Prepared) -> std::fmt::Result {
+fn value(out: &mut String, c: &Compiled, v: &Prepared) -> std::fmt::Result {
     match v {
         Prepared::Null => out.push_str("null"),
         Prepared::Bool(b) => write!(out, "{b}")?,
@@ -151,7 +160,7 @@ fn value(out: &mut String, v: &Prepared) -> std::fmt::Result {
         Prepared::Num(Num::Float(f)) => write!(out, "[\"float\",\"{}\"]", if *f > 0.0 { "inf" } else { "-inf" })?,
         Prepared::Str { text, instant, boolean } => {
             out.push_str("[\"str\",");
-            string(out, text)?;
+            string(out, c.text(*text))?;
             match instant {
                 Some(i) => write!(out, ",[\"{}\",{}]", i.secs(), i.nanos())?,
                 None => out.push_str(",null"),
@@ -222,7 +231,7 @@ mod tests {
         assert_eq!(plan["expr"][7][3], Value::Null);
         // `photos.value` is caseExact for Users only: leaves per resource type, with Group the default.
         assert_eq!(plan["perKind"], json!(true));
-        let kinds = f.schemas.resource_types();
+        let kinds = f.schemas.as_ref().unwrap().resource_types();
         let (user, group) = (
             kinds.iter().position(|r| r.name == "User").unwrap(),
             kinds.iter().position(|r| r.name == "Group").unwrap(),

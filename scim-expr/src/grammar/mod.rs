@@ -5,8 +5,12 @@
 //! The parsers are hand-written recursive descent rather than parser combinators: each ABNF production is one
 //! function documented with its rule, and the explicit cursor makes the error positions and the depth limit exact.
 
+use std::borrow::Cow;
+use std::fmt;
+
 use crate::error::{Domain, Error, ErrorKind};
-use crate::filter::{AttrPath, CompValue};
+use crate::filter::display::write_json_string;
+use crate::filter::AttrPath;
 
 /// A position in the text being parsed.
 #[derive(Debug, Clone)]
@@ -16,29 +20,119 @@ pub(crate) struct Cursor<'a> {
     pub domain: Domain,
 }
 
+/// Byte classes, looked up in [`CLASS`]: a byte may end a word, belong to an attribute name, belong to a URI.
+const WS: u8 = 1;
+const ENDS_WORD: u8 = 2;
+const NAME: u8 = 4;
+const URI: u8 = 8;
+
+// Evaluated at compile time, where an index out of range would fail the build.
+#[allow(clippy::indexing_slicing)]
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let mut class = 0;
+        if matches!(c, b' ' | b'\t' | b'\r' | b'\n') {
+            class |= WS | ENDS_WORD;
+        }
+        if matches!(c, b'(' | b')' | b'[' | b']' | b'"') {
+            class |= ENDS_WORD;
+        }
+        if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' {
+            class |= NAME;
+        }
+        if c.is_ascii_alphanumeric()
+            || matches!(c, b'-' | b'.' | b'_' | b'~' | b':' | b'/' | b'?' | b'#' | b'@' | b'!')
+            || matches!(c, b'$' | b'&' | b'\'' | b'*' | b'+' | b',' | b';' | b'=' | b'%')
+        {
+            class |= URI;
+        }
+        t[b] = class;
+        b += 1;
+    }
+    t
+};
+
+fn class(b: u8) -> u8 {
+    CLASS.get(usize::from(b)).copied().unwrap_or(0)
+}
+
 /// Whitespace between tokens: SP, and the tab and line breaks clients put in pretty-printed `.search` bodies.
 fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+    class(b) & WS != 0
 }
 
 /// A byte that ends a word: whitespace or one of `( ) [ ] "`.
 fn ends_word(b: u8) -> bool {
-    is_ws(b) || matches!(b, b'(' | b')' | b'[' | b']' | b'"')
+    class(b) & ENDS_WORD != 0
 }
 
 /// `ATTRNAME = ALPHA *(nameChar)`, `nameChar = "-" / "_" / DIGIT / ALPHA`, plus `$ref` (RFC 7643 §2.3.7).
 pub(crate) fn is_attr_name(s: &str) -> bool {
     let b = s.as_bytes();
-    s.eq_ignore_ascii_case("$ref")
-        || (b.first().is_some_and(u8::is_ascii_alphabetic)
-            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_'))
+    (b.first().is_some_and(u8::is_ascii_alphabetic) && b.iter().all(|c| class(*c) & NAME != 0))
+        || s.eq_ignore_ascii_case("$ref")
 }
 
 /// The characters of RFC 3986 that a schema URN uses, less the brackets and parentheses the filter grammar needs.
 fn is_uri(s: &str) -> bool {
     let b = s.as_bytes();
-    b.first().is_some_and(u8::is_ascii_alphabetic)
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || b"-._~:/?#@!$&'*+,;=%".contains(c))
+    b.first().is_some_and(u8::is_ascii_alphabetic) && b.iter().all(|c| class(*c) & URI != 0)
+}
+
+/// `[URI ":"] ATTRNAME *1subAttr` split into its parts, unchecked: the URI is everything before the last `:`, the
+/// name runs to the first `.`.
+pub(crate) fn split_attr_path(token: &str) -> (Option<&str>, &str, Option<&str>) {
+    let (urn, rest) = match token.rfind(':') {
+        Some(i) => (token.get(..i), token.get(i + 1..).unwrap_or("")),
+        None => (None, token),
+    };
+    match rest.split_once('.') {
+        Some((name, sub)) => (urn, name, Some(sub)),
+        None => (urn, rest, None),
+    }
+}
+
+/// An attribute path as written, borrowed from the text: `token` is the whole path.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RawPath<'a> {
+    pub token: &'a str,
+    pub urn: Option<&'a str>,
+    pub name: &'a str,
+    pub sub: Option<&'a str>,
+}
+
+impl RawPath<'_> {
+    pub fn to_attr_path(self) -> AttrPath {
+        AttrPath {
+            urn: self.urn.map(str::to_string),
+            name: self.name.to_string(),
+            sub_attr: self.sub.map(str::to_string),
+        }
+    }
+}
+
+/// A compValue as parsed: strings borrow the text unless they hold escapes.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Literal<'a> {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    String(Cow<'a, str>),
+}
+
+impl fmt::Display for Literal<'_> {
+    /// As [`crate::CompValue`] prints it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Literal::Null => f.write_str("null"),
+            Literal::Bool(b) => write!(f, "{b}"),
+            Literal::Number(n) => write!(f, "{n}"),
+            Literal::String(s) => write_json_string(f, s),
+        }
+    }
 }
 
 impl<'a> Cursor<'a> {
@@ -98,24 +192,35 @@ impl<'a> Cursor<'a> {
         &self.src[self.pos..end]
     }
 
-    /// Consumes `keyword` (case-insensitive) if it is the whole word at the cursor.
+    /// Consumes `keyword` (ASCII, case-insensitive) if it is the whole word at the cursor.
     pub fn eat_keyword(&mut self, keyword: &str) -> bool {
-        let w = self.word();
-        if w.eq_ignore_ascii_case(keyword) {
-            self.pos += w.len();
-            true
-        } else {
-            false
+        let bytes = self.src.as_bytes();
+        let end = self.pos + keyword.len();
+        let matches = bytes.get(self.pos..end).is_some_and(|w| w.eq_ignore_ascii_case(keyword.as_bytes()))
+            && bytes.get(end).map_or(true, |b| ends_word(*b));
+        if matches {
+            self.pos = end;
         }
+        matches
     }
 
     /// `attrPath = [URI ":"] ATTRNAME *1subAttr` with `subAttr = "." ATTRNAME`.
     ///
     /// The URI is everything before the last `:` (rfc-digest §1.2: neither ATTRNAME nor subAttr holds a `:`), so
     /// `urn:ietf:params:scim:schemas:core:2.0:User:name.givenName` is the User schema's `name.givenName`.
-    pub fn parse_attr_path(&mut self) -> Result<AttrPath, Error> {
+    pub fn parse_attr_path(&mut self) -> Result<RawPath<'a>, Error> {
         let start = self.pos;
-        let end = self.word_end(start);
+        let bytes = self.src.as_bytes();
+        let (mut end, mut colon, mut dot) = (start, None, None);
+        while let Some(&b) = bytes.get(end) {
+            match b {
+                b':' => (colon, dot) = (Some(end), None),
+                b'.' if dot.is_none() => dot = Some(end),
+                _ if ends_word(b) => break,
+                _ => {}
+            }
+            end += 1;
+        }
         let token = &self.src[start..end];
         if token.is_empty() {
             return Err(match self.peek() {
@@ -127,17 +232,13 @@ impl<'a> Cursor<'a> {
                 ),
             });
         }
-        let (urn, rest) = match token.rfind(':') {
-            Some(i) => (Some(&token[..i]), &token[i + 1..]),
-            None => (None, token),
+        let name_at = colon.map_or(start, |c| c + 1);
+        let urn = colon.map(|c| &self.src[start..c]);
+        let (name, sub) = match dot {
+            Some(d) => (&self.src[name_at..d], Some(&self.src[d + 1..end])),
+            None => (&self.src[name_at..end], None),
         };
-        let mut names = rest.split('.');
-        let name = names.next().unwrap_or("");
-        let sub_attr = names.next();
-        let valid = urn.map_or(true, is_uri)
-            && is_attr_name(name)
-            && sub_attr.map_or(true, is_attr_name)
-            && names.next().is_none();
+        let valid = urn.map_or(true, is_uri) && is_attr_name(name) && sub.map_or(true, is_attr_name);
         if !valid {
             return Err(self.error(
                 ErrorKind::InvalidAttrPath,
@@ -150,7 +251,7 @@ impl<'a> Cursor<'a> {
             ));
         }
         self.pos = end;
-        Ok(AttrPath { urn: urn.map(str::to_string), name: name.to_string(), sub_attr: sub_attr.map(str::to_string) })
+        Ok(RawPath { token, urn, name, sub })
     }
 
     pub fn unexpected_end(&self, expected: &str) -> Error {
@@ -161,28 +262,24 @@ impl<'a> Cursor<'a> {
     /// `compValue = false / null / true / number / string`, all as in JSON (RFC 7159). With `unquoted` (the
     /// `unquoted_values` tolerance), a bare word that is no JSON literal or number is a string; the second result
     /// says whether that happened.
-    pub fn parse_comp_value(&mut self, unquoted: bool) -> Result<(CompValue, bool), Error> {
+    pub fn parse_comp_value(&mut self, unquoted: bool) -> Result<(Literal<'a>, bool), Error> {
         let start = self.pos;
-        let word = self.word();
-        let bare = |c: &mut Self| {
-            c.pos = start + word.len();
-            Ok((CompValue::String(word.to_string()), true))
-        };
         match self.peek() {
             None => Err(self.unexpected_end("a value (a JSON string, number, true, false or null)")),
-            Some(b'"') => Ok((CompValue::String(self.parse_string()?), false)),
+            Some(b'"') => Ok((Literal::String(self.parse_string()?), false)),
             // `+1` and `.5` are numbers JSON does not allow: say so rather than call them bare words.
             Some(b'-' | b'+' | b'.' | b'0'..=b'9') => match self.parse_number() {
-                Ok(n) => Ok((CompValue::Number(n), false)),
-                Err(_) if unquoted && !word.is_empty() => bare(self),
+                Ok(n) => Ok((Literal::Number(n), false)),
+                Err(_) if unquoted && !self.word().is_empty() => Ok(self.bare_word(start)),
                 Err(e) => Err(e),
             },
             Some(_) => {
+                let word = self.word();
                 let value = match word {
-                    "true" => CompValue::Bool(true),
-                    "false" => CompValue::Bool(false),
-                    "null" => CompValue::Null,
-                    _ if unquoted && !word.is_empty() => return bare(self),
+                    "true" => Literal::Bool(true),
+                    "false" => Literal::Bool(false),
+                    "null" => Literal::Null,
+                    _ if unquoted && !word.is_empty() => return Ok(self.bare_word(start)),
                     _ => {
                         let hint = if ["true", "false", "null"].iter().any(|l| l.eq_ignore_ascii_case(word)) {
                             format!("; JSON literals are lower case: {}", word.to_ascii_lowercase())
@@ -208,14 +305,25 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// The word at `start` as a string (`unquoted_values`).
+    fn bare_word(&mut self, start: usize) -> (Literal<'a>, bool) {
+        self.pos = start;
+        let word = self.word();
+        self.pos = start + word.len();
+        (Literal::String(Cow::Borrowed(word)), true)
+    }
+
     /// A JSON string (RFC 7159 §7): `"` then characters and escapes `\" \\ \/ \b \f \n \r \t \uXXXX` then `"`.
-    pub fn parse_string(&mut self) -> Result<String, Error> {
+    /// Borrowed from the text unless it holds escapes.
+    pub fn parse_string(&mut self) -> Result<Cow<'a, str>, Error> {
         let open = self.pos;
-        let bytes = self.src.as_bytes();
-        let mut out = String::new();
+        let src = self.src;
+        let bytes = src.as_bytes();
+        let mut out: Option<String> = None;
         let mut seg = open + 1;
         let mut i = seg;
         loop {
+            i = string_special(bytes, i);
             let Some(&b) = bytes.get(i) else {
                 return Err(self.error(
                     ErrorKind::UnterminatedString,
@@ -225,12 +333,18 @@ impl<'a> Cursor<'a> {
             };
             match b {
                 b'"' => {
-                    out.push_str(&self.src[seg..i]);
                     self.pos = i + 1;
-                    return Ok(out);
+                    return Ok(match out {
+                        None => Cow::Borrowed(&src[seg..i]),
+                        Some(mut out) => {
+                            out.push_str(&src[seg..i]);
+                            Cow::Owned(out)
+                        }
+                    });
                 }
                 b'\\' => {
-                    out.push_str(&self.src[seg..i]);
+                    let out = out.get_or_insert_with(String::new);
+                    out.push_str(&src[seg..i]);
                     let (c, len) = self.parse_escape(i, open)?;
                     out.push(c);
                     i += len;
@@ -381,6 +495,41 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// The index of the first byte from `i` on that is `"`, `\` or a control character, else `bytes.len()`: the bytes a
+/// JSON string's scan stops at, found eight at a time. In each word a byte is flagged when it equals `"` or `\`
+/// or is below 0x20 (the classic has-zero-byte test); the lowest flag is exact, since a false one can only appear
+/// above a true one.
+fn string_special(bytes: &[u8], mut i: usize) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const QUOTE: u64 = LO * b'"' as u64;
+    const BACKSLASH: u64 = LO * b'\\' as u64;
+    const SPACE: u64 = LO * 0x20;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let w = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
+        let (q, b) = (w ^ QUOTE, w ^ BACKSLASH);
+        let found = ((q.wrapping_sub(LO) & !q) | (b.wrapping_sub(LO) & !b) | (w.wrapping_sub(SPACE) & !w)) & HI;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    // The last bytes, in a word padded with a byte that is never flagged.
+    let rest = bytes.get(i..).unwrap_or(&[]);
+    let mut word = [b'a'; 8];
+    if let Some(dst) = word.get_mut(..rest.len()) {
+        dst.copy_from_slice(rest);
+    }
+    let w = u64::from_le_bytes(word);
+    let (q, b) = (w ^ QUOTE, w ^ BACKSLASH);
+    let found = ((q.wrapping_sub(LO) & !q) | (b.wrapping_sub(LO) & !b) | (w.wrapping_sub(SPACE) & !w)) & HI;
+    if found != 0 {
+        i + (found.trailing_zeros() / 8) as usize
+    } else {
+        bytes.len()
+    }
+}
+
 /// A token cut to a length that reads well inside a message.
 pub(crate) fn shorten(s: &str) -> String {
     let mut shown: String = s.chars().take(60).collect();
@@ -388,4 +537,34 @@ pub(crate) fn shorten(s: &str) -> String {
         shown.push('…');
     }
     shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The word-at-a-time scan stops where a byte-at-a-time scan does, for every special byte at every offset
+    /// among plain ASCII, multi-byte UTF-8 and bytes just above the control range.
+    #[test]
+    fn string_special_agrees_with_a_byte_scan() {
+        let naive = |b: &[u8], i: usize| {
+            (i..b.len()).find(|&j| matches!(b.get(j), Some(b'"' | b'\\' | 0..=0x1f))).unwrap_or(b.len())
+        };
+        for filler in ["a", "é", " ", "\u{7f}", "!", "#", "]", "\u{ff}"] {
+            for len in 0..20 {
+                for special in [None, Some(b'"'), Some(b'\\'), Some(0), Some(0x1f), Some(b'\n')] {
+                    for at in 0..=len {
+                        let mut b: Vec<u8> = filler.repeat(len).into_bytes();
+                        if let Some(c) = special {
+                            let at = at.min(b.len());
+                            b.insert(at, c);
+                        }
+                        for start in 0..b.len().min(9) {
+                            assert_eq!(string_special(&b, start), naive(&b, start), "{b:?} from {start}");
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

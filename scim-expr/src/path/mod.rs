@@ -78,7 +78,7 @@ impl Path {
         if let Some(f) = &parsed.filter {
             fired = fired.union(f.fired);
         }
-        let filter = parsed.filter.map(|f| Box::new((f.expr, f.compiled, f.per_kind)));
+        let filter = parsed.filter.map(|f| Box::new((f.compiled.to_expr(), f.compiled, f.per_kind)));
         Ok(Path { kind: PathKind::Attr { attr: parsed.attr, filter, filter_sub_attr: parsed.filter_sub_attr }, fired })
     }
 

@@ -194,6 +194,7 @@ pub(super) fn schemas() -> Schemas {
             ResourceType { name: "User".into(), schema: USER.into(), extensions: vec![ENTERPRISE_USER.into()] },
             ResourceType { name: "Group".into(), schema: GROUP.into(), extensions: Vec::new() },
         ],
+        index: Default::default(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! PATCH consult for types, caseExact, multi-valuedness and mutability.
 
 mod builtin;
+mod index;
 mod load;
 
 use std::sync::{Arc, OnceLock};
@@ -178,11 +179,23 @@ pub struct ResourceType {
 /// [`Schemas::builtin`] holds User (with EnterpriseUser) and Group as RFC 7643 defines them, with the errata
 /// applied; [`Schemas::add_json`] adds or replaces schemas from RFC 7643 Schema and ResourceType resources, the JSON
 /// a `/Schemas` or `/ResourceTypes` endpoint returns.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Schemas {
     common: Vec<Attribute>,
     schemas: Vec<Schema>,
     resource_types: Vec<ResourceType>,
+    /// Derived from the rest; reset by every change.
+    index: index::LazyIndex,
+}
+
+impl std::fmt::Debug for Schemas {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Schemas")
+            .field("common", &self.common)
+            .field("schemas", &self.schemas)
+            .field("resource_types", &self.resource_types)
+            .finish()
+    }
 }
 
 impl Schemas {
@@ -199,12 +212,27 @@ impl Schemas {
 
     /// Only the attributes common to every resource (`id`, `externalId`, `meta`, `schemas`), no resource types.
     pub fn empty() -> Schemas {
-        Schemas { common: builtin::common(), schemas: Vec::new(), resource_types: Vec::new() }
+        Schemas {
+            common: builtin::common(),
+            schemas: Vec::new(),
+            resource_types: Vec::new(),
+            index: index::LazyIndex::default(),
+        }
     }
 
     /// The schema with the URN `id`, compared case-insensitively (RFC 7644 §3.10).
     pub fn schema(&self, id: &str) -> Option<&Schema> {
         self.schemas.iter().find(|s| s.id.eq_ignore_ascii_case(id))
+    }
+
+    /// [`Schemas::schema`] of `urn:name`, without joining them.
+    pub(crate) fn schema_joined(&self, urn: &str, name: &str) -> Option<&Schema> {
+        self.schemas.iter().find(|s| {
+            s.id.len() == urn.len() + 1 + name.len()
+                && s.id.get(..urn.len()).is_some_and(|u| u.eq_ignore_ascii_case(urn))
+                && s.id.as_bytes().get(urn.len()) == Some(&b':')
+                && s.id.get(urn.len() + 1..).is_some_and(|n| n.eq_ignore_ascii_case(name))
+        })
     }
 
     /// Every schema, in the order they were added.
@@ -236,9 +264,9 @@ impl Schemas {
         self.resource_types.iter().position(|r| r.name.eq_ignore_ascii_case(name))
     }
 
-    /// The attribute an unqualified name means in resource type `kind` (`None`: type unknown, common attributes
-    /// only).
-    pub(crate) fn unqualified(&self, kind: Option<usize>, name: &str) -> Option<&Attribute> {
+    /// What [`Schemas::unqualified`] computes with its table, by a scan.
+    #[cfg(test)]
+    fn unqualified_scan(&self, kind: Option<usize>, name: &str) -> Option<&Attribute> {
         if let Some(a) = find(&self.common, name) {
             return Some(a);
         }
@@ -301,6 +329,7 @@ impl Schemas {
     /// Adds or replaces a schema. A schema that is no resource type's extension and whose URN does not name an
     /// extension (`…:extension:…`) becomes the core schema of a resource type named after it.
     pub fn add_schema(&mut self, schema: Schema) {
+        self.index = index::LazyIndex::default();
         let is_extension =
             self.resource_types.iter().any(|r| r.extensions.iter().any(|e| e.eq_ignore_ascii_case(&schema.id)))
                 || schema.id.to_ascii_lowercase().contains(":extension:");
@@ -319,6 +348,7 @@ impl Schemas {
 
     /// Adds or replaces a resource type; a schema it names as an extension stops being a resource type of its own.
     pub fn add_resource_type(&mut self, rt: ResourceType) {
+        self.index = index::LazyIndex::default();
         self.resource_types.retain(|r| {
             !r.name.eq_ignore_ascii_case(&rt.name) && !rt.extensions.iter().any(|e| e.eq_ignore_ascii_case(&r.schema))
         });

@@ -1,0 +1,199 @@
+//! The table that resolves an unqualified attribute name for every resource type with one hash lookup, built the
+//! first time a filter or path needs it and rebuilt after the schemas change. Without it each name was a
+//! case-insensitive scan of the common attributes and of every core schema.
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use super::{Attribute, Schemas};
+
+/// One unqualified name: the common attribute it names, else per resource type the core schema's attribute.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    /// The name in ASCII lower case.
+    key: Box<str>,
+    common: Option<u32>,
+    /// Per resource type: (schema index, attribute index).
+    kinds: Box<[Option<(u32, u32)>]>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(super) struct NameIndex {
+    /// Open addressing, linear probing: 0 is empty, else an index into `entries` plus one. At most half full.
+    table: Box<[u32]>,
+    entries: Vec<Entry>,
+}
+
+/// A hash of `s` that ignores ASCII case: every byte is folded with `| 0x20`, which maps upper to lower case
+/// letters (and some punctuation onto other punctuation, which only costs a key comparison).
+fn fold_hash(s: &str) -> u64 {
+    const FOLD: u64 = 0x2020_2020_2020_2020;
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = s.len() as u64;
+    let mut chunks = s.as_bytes().chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
+        h = (h.rotate_left(26) ^ (word | FOLD)).wrapping_mul(K);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut buf = [0u8; 8];
+        if let Some(dst) = buf.get_mut(..rest.len()) {
+            dst.copy_from_slice(rest);
+        }
+        h = (h.rotate_left(26) ^ (u64::from_le_bytes(buf) | FOLD)).wrapping_mul(K);
+    }
+    h ^ (h >> 32)
+}
+
+impl NameIndex {
+    fn build(s: &Schemas) -> NameIndex {
+        let kinds = s.resource_types.len();
+        let mut index = NameIndex::default();
+        let find_or_add = |index: &mut NameIndex, name: &str| -> usize {
+            match index.entries.iter().position(|e| e.key.eq_ignore_ascii_case(name)) {
+                Some(i) => i,
+                None => {
+                    index.entries.push(Entry {
+                        key: name.to_ascii_lowercase().into(),
+                        common: None,
+                        kinds: vec![None; kinds].into_boxed_slice(),
+                    });
+                    index.entries.len() - 1
+                }
+            }
+        };
+        // The first definition wins, as in a scan.
+        for (i, a) in s.common.iter().enumerate() {
+            let e = find_or_add(&mut index, &a.name);
+            if let Some(entry) = index.entries.get_mut(e) {
+                entry.common.get_or_insert(i as u32);
+            }
+        }
+        for (k, rt) in s.resource_types.iter().enumerate() {
+            let Some(si) = s.schemas.iter().position(|x| x.id.eq_ignore_ascii_case(&rt.schema)) else { continue };
+            let Some(schema) = s.schemas.get(si) else { continue };
+            for (ai, a) in schema.attributes.iter().enumerate() {
+                let e = find_or_add(&mut index, &a.name);
+                if let Some(slot) = index.entries.get_mut(e).and_then(|entry| entry.kinds.get_mut(k)) {
+                    slot.get_or_insert((si as u32, ai as u32));
+                }
+            }
+        }
+        let size = (index.entries.len() * 2).next_power_of_two().max(8);
+        let mut table = vec![0u32; size];
+        let mask = size - 1;
+        for (n, entry) in index.entries.iter().enumerate() {
+            let mut i = fold_hash(&entry.key) as usize & mask;
+            while let Some(slot) = table.get_mut(i) {
+                if *slot == 0 {
+                    *slot = n as u32 + 1;
+                    break;
+                }
+                i = (i + 1) & mask;
+            }
+        }
+        index.table = table.into_boxed_slice();
+        index
+    }
+
+    fn get(&self, name: &str) -> Option<&Entry> {
+        let mask = self.table.len().checked_sub(1)?;
+        let mut i = fold_hash(name) as usize & mask;
+        loop {
+            let n = *self.table.get(i)?;
+            let entry = self.entries.get(n.checked_sub(1)? as usize)?;
+            if entry.key.eq_ignore_ascii_case(name) {
+                return Some(entry);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+}
+
+/// The index as a lazily built, derived part of [`Schemas`]: it takes no part in equality or `Debug`.
+#[derive(Clone, Default)]
+pub(super) struct LazyIndex(OnceLock<NameIndex>);
+
+impl PartialEq for LazyIndex {
+    fn eq(&self, _: &LazyIndex) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for LazyIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LazyIndex")
+    }
+}
+
+impl Schemas {
+    /// What the table holds for the unqualified `name`; [`Schemas::in_slot`] reads it.
+    pub(crate) fn name_entry(&self, name: &str) -> Option<&Entry> {
+        self.index.0.get_or_init(|| NameIndex::build(self)).get(name)
+    }
+
+    /// The attribute a name (its [`Schemas::name_entry`]) means in resource type `kind` (`None`: type unknown).
+    pub(crate) fn in_slot(&self, entry: Option<&Entry>, kind: Option<usize>) -> Option<&Attribute> {
+        let entry = entry?;
+        if let Some(i) = entry.common {
+            return self.common.get(i as usize);
+        }
+        let (si, ai) = (*entry.kinds.get(kind?)?)?;
+        self.schemas.get(si as usize)?.attributes.get(ai as usize)
+    }
+
+    /// The attribute an unqualified name means in resource type `kind` (`None`: type unknown, common attributes
+    /// only).
+    pub(crate) fn unqualified(&self, kind: Option<usize>, name: &str) -> Option<&Attribute> {
+        self.in_slot(self.name_entry(name), kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{AttrType, Schema};
+
+    /// The table agrees with the scan for every name of every schema, in every case, and for names it lacks.
+    #[test]
+    fn agrees_with_the_scan() {
+        let mut schemas = Schemas::builtin();
+        schemas.add_schema(Schema {
+            id: "urn:example:2.0:Device".into(),
+            name: "Device".into(),
+            attributes: vec![
+                Attribute::new("serialNumber", AttrType::String),
+                Attribute::new("SERIALNUMBER", AttrType::Integer),
+                Attribute::new("displayName", AttrType::Integer),
+                Attribute::new("id", AttrType::Integer),
+            ],
+        });
+        let mut names: Vec<String> = schemas.iter().flat_map(|s| s.attributes.iter().map(|a| a.name.clone())).collect();
+        names.extend(["nope", "", "userNam", "userNamex", "$ref", "ID", "id"].map(String::from));
+        for name in names.iter().flat_map(|n| [n.clone(), n.to_ascii_uppercase(), n.to_ascii_lowercase()]) {
+            let entry = schemas.name_entry(&name);
+            let all: Vec<_> =
+                (0..=schemas.resource_types().len()).map(|slot| schemas.in_slot(entry, slot.checked_sub(1))).collect();
+            assert_eq!(all.len(), schemas.resource_types().len() + 1);
+            for (slot, got) in all.into_iter().enumerate() {
+                let want = schemas.unqualified_scan(slot.checked_sub(1), &name);
+                let one = schemas.unqualified(slot.checked_sub(1), &name);
+                assert_eq!(one.map(|a| a as *const Attribute), want.map(|a| a as *const Attribute));
+                assert_eq!(got.map(|a| a as *const Attribute), want.map(|a| a as *const Attribute), "{name} {slot}");
+            }
+        }
+    }
+
+    #[test]
+    fn rebuilt_after_a_change() {
+        let mut schemas = Schemas::builtin();
+        assert!(schemas.unqualified(Some(2), "serialNumber").is_none());
+        schemas.add_schema(Schema {
+            id: "urn:example:2.0:Device".into(),
+            name: "Device".into(),
+            attributes: vec![Attribute::new("serialNumber", AttrType::String)],
+        });
+        assert!(schemas.unqualified(Some(2), "SerialNumber").is_some());
+    }
+}
