@@ -105,7 +105,10 @@ impl PyPatch {
         let touches = |key: &str| self.inner.touches(key);
         let (mut part, members) = members_to_value(dict, &touches, self.max_document_depth, &mut keys)?;
         let outcome = py.detach(|| self.inner.apply(&mut part)).map_err(|e| patch_error(py, &e, &self.paths))?;
-        Ok((members_to_py(py, &part, &members, &mut keys)?.into_any(), outcome))
+        let result = members_to_py(py, &part, &members, &mut keys)?;
+        // Freeing 10,000 converted members takes a while: other threads may run Python meanwhile.
+        py.detach(move || drop(part));
+        Ok((result.into_any(), outcome))
     }
 
     fn run_json(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<(String, Outcome)> {
