@@ -209,6 +209,34 @@ fn classify<'py>(item: &Bound<'py, PyAny>) -> Result<Step<'py>, String> {
     Err(format!("a value of type {}", type_name(item)))
 }
 
+/// A str, int, float, bool or None as JSON; `None` for anything else, or one JSON cannot hold.
+fn scalar(item: &Bound<'_, PyAny>) -> Option<Value> {
+    if let Ok(s) = item.cast::<PyString>() {
+        return s.to_cow().ok().map(|s| Value::String(s.into_owned()));
+    }
+    if let Ok(b) = item.cast::<PyBool>() {
+        return Some(Value::Bool(b.is_true()));
+    }
+    if let Ok(i) = item.cast::<PyInt>() {
+        return i.extract::<i64>().map(Value::from).or_else(|_| i.extract::<u64>().map(Value::from)).ok();
+    }
+    if let Ok(f) = item.cast::<PyFloat>() {
+        return Number::from_f64(f.value()).map(Value::Number);
+    }
+    item.is_none().then_some(Value::Null)
+}
+
+/// A dict of str keys and scalar values (a multi-valued attribute's element, `name`, `meta`) in one pass, without
+/// the general path's frames; `None` for any other, which the general path then converts or reports.
+fn flat<'py>(dict: &Bound<'py, PyDict>, keys: &mut KeyTexts<'py>) -> Option<Value> {
+    let mut out = Map::new();
+    for (key, value) in dict.iter() {
+        let key = keys.text(key.cast::<PyString>().ok()?)?;
+        out.insert(key, scalar(&value)?);
+    }
+    Some(Value::Object(out))
+}
+
 fn lone_surrogate() -> String {
     "a string with a lone surrogate".into()
 }
@@ -324,6 +352,14 @@ fn convert<'py>(
                             location(&stack, &seg)
                         );
                         return Err(fail(ErrorKind::TooDeep, msg, &stack, &seg));
+                    }
+                    if let (false, Frame::Object { .. }) = (stack.is_empty(), &frame) {
+                        if let Some(v) = item.cast::<PyDict>().ok().and_then(|d| flat(d, keys)) {
+                            if let Some(parent) = stack.last_mut() {
+                                parent.push(seg, v);
+                            }
+                            continue;
+                        }
                     }
                     if !open.insert(id) {
                         let msg = format!("{} contains itself at {}", what.noun(), location(&stack, &seg));
@@ -469,14 +505,14 @@ impl<'py> Back<'py, '_> {
                 let mut found = 0;
                 for (k, o) in dict.iter() {
                     let Ok(k) = k.cast_exact::<PyString>() else { return false };
-                    let text = match self.keys.find(k) {
+                    let item = match self.keys.find(k) {
                         Some(t) => members.get(t),
                         None => match self.keys.read(k) {
                             Some(t) => members.get(&t),
                             None => None,
                         },
                     };
-                    match text {
+                    match item {
                         Some(item) if self.same(item, &o, depth - 1) => found += 1,
                         _ => return false,
                     }
