@@ -1,10 +1,19 @@
-//! Python values to `serde_json::Value` and back, once each way per PATCH. Both directions use an explicit stack,
-//! so a 100,000-deep dict costs no Rust or Python recursion: it stops at the depth bound with `document.too_deep`.
-//! A container met again on its own path is `document.cyclic`; what JSON cannot hold is `document.not_json`.
+//! Python values to `serde_json::Value` and back. Both directions use an explicit stack, so a 100,000-deep dict
+//! costs no Rust or Python recursion: it stops at the depth bound with `document.too_deep`. A container met again
+//! on its own path is `document.cyclic`; what JSON cannot hold is `document.not_json`.
+//!
+//! A PATCH converts only the top-level members its request touches ([`members_to_value`]) and builds the result
+//! from them and the input's other members, shared ([`members_to_py`]). On the way back, a list element that the
+//! request left equal to the input's element at the same place (checked, value and type) is that element itself.
+//!
+//! Reading a dict while converting uses `PyDict_Next` with no snapshot: nothing here runs Python code or allocates
+//! an object the garbage collector tracks while a dict is being read, so no finalizer can change it meanwhile.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use pyo3::prelude::*;
+use pyo3::types::iter::BoundDictIterator;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use scim_expr::ErrorKind;
 use serde_json::{Map, Number, Value};
@@ -34,6 +43,59 @@ impl What {
     }
 }
 
+/// Hashes an object's address: one multiplication instead of SipHash, for the set of open containers.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        let h = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = h ^ (h >> 29);
+    }
+}
+
+type AddressSet = HashSet<usize, BuildHasherDefault<AddressHasher>>;
+
+/// How many distinct key objects [`KeyTexts`] remembers.
+const KEYS_REMEMBERED: usize = 48;
+
+/// The text of dict keys already read, by object. A document repeats a few keys thousands of times, mostly as one
+/// object each (`json.loads` hands out one str per distinct key, code shares its literals), and reading a str's
+/// UTF-8 costs more than comparing addresses. Each entry holds a reference, so an address is never reused.
+#[derive(Default)]
+pub struct KeyTexts<'py> {
+    seen: Vec<(Bound<'py, PyString>, String)>,
+}
+
+impl<'py> KeyTexts<'py> {
+    /// The key's text, or `None` for a lone surrogate.
+    fn text(&mut self, key: &Bound<'py, PyString>) -> Option<String> {
+        self.find(key).map(str::to_owned).or_else(|| self.read(key))
+    }
+
+    fn find(&self, key: &Bound<'py, PyString>) -> Option<&str> {
+        self.seen.iter().find(|(k, _)| k.is(key)).map(|(_, s)| s.as_str())
+    }
+
+    fn read(&mut self, key: &Bound<'py, PyString>) -> Option<String> {
+        let text = key.to_cow().ok()?.into_owned();
+        if self.seen.len() < KEYS_REMEMBERED {
+            self.seen.push((key.clone(), text.clone()));
+        }
+        Some(text)
+    }
+}
+
 #[derive(Clone)]
 enum Seg {
     Root,
@@ -42,8 +104,9 @@ enum Seg {
 }
 
 enum Frame<'py> {
-    Array { items: Bound<'py, PyAny>, len: usize, next: usize, out: Vec<Value> },
-    Object { keys: Bound<'py, PyList>, values: Bound<'py, PyList>, next: usize, out: Map<String, Value> },
+    List { list: Bound<'py, PyList>, next: usize, out: Vec<Value> },
+    Tuple { tuple: Bound<'py, PyTuple>, next: usize, out: Vec<Value> },
+    Object { items: BoundDictIterator<'py>, out: Map<String, Value> },
 }
 
 struct Open<'py> {
@@ -58,6 +121,19 @@ type Child<'py> = Result<Option<(Bound<'py, PyAny>, Seg)>, (String, Seg)>;
 enum Step<'py> {
     Scalar(Value),
     Container(Frame<'py>),
+}
+
+/// A top-level member of a resource converted in part: its key and value objects, and its name when converted.
+pub struct Member<'py> {
+    key: Bound<'py, PyAny>,
+    value: Bound<'py, PyAny>,
+    converted: Option<String>,
+}
+
+/// The members of the resource's top level: which to convert, and each one as found.
+struct Top<'a, 'py> {
+    keep: &'a dyn Fn(&str) -> bool,
+    members: Vec<Member<'py>>,
 }
 
 /// Where a value sits: `Operations[1].value.name`.
@@ -101,12 +177,11 @@ fn classify<'py>(item: &Bound<'py, PyAny>) -> Result<Step<'py>, String> {
         return s.to_cow().map(|s| Step::Scalar(Value::String(s.into_owned()))).map_err(|_| lone_surrogate());
     }
     if let Ok(d) = item.cast::<PyDict>() {
-        // Snapshots: nothing here runs Python code, but iterating a dict that changed would make PyO3 panic.
-        return Ok(Step::Container(Frame::Object { keys: d.keys(), values: d.values(), next: 0, out: Map::new() }));
+        return Ok(Step::Container(Frame::Object { items: d.iter(), out: Map::new() }));
     }
     if let Ok(l) = item.cast::<PyList>() {
-        let len = l.len();
-        return Ok(Step::Container(Frame::Array { items: item.clone(), len, next: 0, out: Vec::with_capacity(len) }));
+        let out = Vec::with_capacity(l.len());
+        return Ok(Step::Container(Frame::List { list: l.clone(), next: 0, out }));
     }
     if let Ok(b) = item.cast::<PyBool>() {
         return Ok(Step::Scalar(Value::Bool(b.is_true())));
@@ -128,10 +203,38 @@ fn classify<'py>(item: &Bound<'py, PyAny>) -> Result<Step<'py>, String> {
         return Ok(Step::Scalar(Value::Null));
     }
     if let Ok(t) = item.cast::<PyTuple>() {
-        let len = t.len();
-        return Ok(Step::Container(Frame::Array { items: item.clone(), len, next: 0, out: Vec::with_capacity(len) }));
+        let out = Vec::with_capacity(t.len());
+        return Ok(Step::Container(Frame::Tuple { tuple: t.clone(), next: 0, out }));
     }
     Err(format!("a value of type {}", type_name(item)))
+}
+
+/// A str, int, float, bool or None as JSON; `None` for anything else, or one JSON cannot hold.
+fn scalar(item: &Bound<'_, PyAny>) -> Option<Value> {
+    if let Ok(s) = item.cast::<PyString>() {
+        return s.to_cow().ok().map(|s| Value::String(s.into_owned()));
+    }
+    if let Ok(b) = item.cast::<PyBool>() {
+        return Some(Value::Bool(b.is_true()));
+    }
+    if let Ok(i) = item.cast::<PyInt>() {
+        return i.extract::<i64>().map(Value::from).or_else(|_| i.extract::<u64>().map(Value::from)).ok();
+    }
+    if let Ok(f) = item.cast::<PyFloat>() {
+        return Number::from_f64(f.value()).map(Value::Number);
+    }
+    item.is_none().then_some(Value::Null)
+}
+
+/// A dict of str keys and scalar values (a multi-valued attribute's element, `name`, `meta`) in one pass, without
+/// the general path's frames; `None` for any other, which the general path then converts or reports.
+fn flat<'py>(dict: &Bound<'py, PyDict>, keys: &mut KeyTexts<'py>) -> Option<Value> {
+    let mut out = Map::new();
+    for (key, value) in dict.iter() {
+        let key = keys.text(key.cast::<PyString>().ok()?)?;
+        out.insert(key, scalar(&value)?);
+    }
+    Some(Value::Object(out))
 }
 
 fn lone_surrogate() -> String {
@@ -139,24 +242,25 @@ fn lone_surrogate() -> String {
 }
 
 impl<'py> Open<'py> {
-    /// The next member or element, with where it goes.
-    fn next_child(&mut self) -> Child<'py> {
+    /// The next member or element, with where it goes. At the top level of a partial conversion (`top`), a member
+    /// that is not kept is recorded there and skipped.
+    fn next_child(&mut self, keys: &mut KeyTexts<'py>, mut top: Option<&mut Top<'_, 'py>>) -> Child<'py> {
         match &mut self.frame {
-            Frame::Array { items, len, next, .. } => {
-                if *next >= *len {
-                    return Ok(None);
-                }
+            Frame::List { list, next, .. } => {
                 let i = *next;
+                // A list that shrank since it was sized simply ends: nothing ran that could shrink it.
+                let Ok(child) = list.get_item(i) else { return Ok(None) };
                 *next += 1;
-                let child = items.get_item(i).map_err(|e| (e.to_string(), Seg::Index(i)))?;
                 Ok(Some((child, Seg::Index(i))))
             }
-            Frame::Object { keys, values, next, .. } => {
+            Frame::Tuple { tuple, next, .. } => {
                 let i = *next;
-                let (Ok(key), Ok(value)) = (keys.get_item(i), values.get_item(i)) else {
-                    return Ok(None);
-                };
+                let Ok(child) = tuple.get_item(i) else { return Ok(None) };
                 *next += 1;
+                Ok(Some((child, Seg::Index(i))))
+            }
+            Frame::Object { items, .. } => loop {
+                let Some((key, value)) = items.next() else { return Ok(None) };
                 // Only a failing key is turned into text for the message: `str()` on every key would cost a
                 // Python call and an allocation per member of every converted dict.
                 let seg_for_error =
@@ -164,15 +268,25 @@ impl<'py> Open<'py> {
                 let Ok(k) = key.cast::<PyString>() else {
                     return Err((format!("a key of type {}", type_name(&key)), seg_for_error()));
                 };
-                let k = k.to_cow().map_err(|_| ("a key with a lone surrogate".to_string(), seg_for_error()))?;
-                Ok(Some((value, Seg::Key(k.into_owned()))))
-            }
+                let Some(k) = keys.text(k) else {
+                    return Err(("a key with a lone surrogate".to_string(), seg_for_error()));
+                };
+                if let Some(top) = top.as_deref_mut() {
+                    let keep = (top.keep)(&k);
+                    let converted = keep.then(|| k.clone());
+                    top.members.push(Member { key, value: value.clone(), converted });
+                    if !keep {
+                        continue;
+                    }
+                }
+                return Ok(Some((value, Seg::Key(k))));
+            },
         }
     }
 
     fn push(&mut self, seg: Seg, v: Value) {
         match (&mut self.frame, seg) {
-            (Frame::Array { out, .. }, _) => out.push(v),
+            (Frame::List { out, .. } | Frame::Tuple { out, .. }, _) => out.push(v),
             (Frame::Object { out, .. }, Seg::Key(k)) => {
                 out.insert(k, v);
             }
@@ -182,7 +296,7 @@ impl<'py> Open<'py> {
 
     fn finish(self) -> Value {
         match self.frame {
-            Frame::Array { out, .. } => Value::Array(out),
+            Frame::List { out, .. } | Frame::Tuple { out, .. } => Value::Array(out),
             Frame::Object { out, .. } => Value::Object(out),
         }
     }
@@ -190,13 +304,36 @@ impl<'py> Open<'py> {
 
 /// Converts `obj` to JSON, refusing nesting deeper than `max_depth` (capped at [`MAX_CONVERSION_DEPTH`]).
 pub fn to_value(obj: &Bound<'_, PyAny>, max_depth: usize, what: What) -> PyResult<Value> {
+    convert(obj, max_depth, what, &mut KeyTexts::default(), None)
+}
+
+/// Converts the members of `resource` whose key `keep` accepts into a JSON object, and returns it with every
+/// member as found, for [`members_to_py`]. Every key must be a str; the other members' values are not read.
+pub fn members_to_value<'py>(
+    resource: &Bound<'py, PyDict>,
+    keep: &dyn Fn(&str) -> bool,
+    max_depth: usize,
+    keys: &mut KeyTexts<'py>,
+) -> PyResult<(Value, Vec<Member<'py>>)> {
+    let mut top = Top { keep, members: Vec::with_capacity(resource.len()) };
+    let part = convert(resource.as_any(), max_depth, What::Resource, keys, Some(&mut top))?;
+    Ok((part, top.members))
+}
+
+fn convert<'py>(
+    obj: &Bound<'py, PyAny>,
+    max_depth: usize,
+    what: What,
+    keys: &mut KeyTexts<'py>,
+    mut top: Option<&mut Top<'_, 'py>>,
+) -> PyResult<Value> {
     let py = obj.py();
     let max_depth = max_depth.min(MAX_CONVERSION_DEPTH);
     let fail = |kind: ErrorKind, msg: String, stack: &[Open<'_>], seg: &Seg| {
         document_error(py, kind, msg, operation_of(what, stack, seg))
     };
     let mut stack: Vec<Open<'_>> = Vec::new();
-    let mut open: HashSet<usize> = HashSet::new();
+    let mut open = AddressSet::default();
     let mut next: Option<(Bound<'_, PyAny>, Seg)> = Some((obj.clone(), Seg::Root));
     loop {
         if let Some((item, seg)) = next.take() {
@@ -216,6 +353,14 @@ pub fn to_value(obj: &Bound<'_, PyAny>, max_depth: usize, what: What) -> PyResul
                         );
                         return Err(fail(ErrorKind::TooDeep, msg, &stack, &seg));
                     }
+                    if let (false, Frame::Object { .. }) = (stack.is_empty(), &frame) {
+                        if let Some(v) = item.cast::<PyDict>().ok().and_then(|d| flat(d, keys)) {
+                            if let Some(parent) = stack.last_mut() {
+                                parent.push(seg, v);
+                            }
+                            continue;
+                        }
+                    }
                     if !open.insert(id) {
                         let msg = format!("{} contains itself at {}", what.noun(), location(&stack, &seg));
                         return Err(fail(ErrorKind::Cyclic, msg, &stack, &seg));
@@ -228,10 +373,11 @@ pub fn to_value(obj: &Bound<'_, PyAny>, max_depth: usize, what: What) -> PyResul
                 }
             }
         }
-        let Some(top) = stack.last_mut() else {
+        let at_top = stack.len() == 1;
+        let Some(parent) = stack.last_mut() else {
             return Ok(Value::Null);
         };
-        match top.next_child() {
+        match parent.next_child(keys, if at_top { top.as_deref_mut() } else { None }) {
             Ok(Some(child)) => next = Some(child),
             Ok(None) => {
                 let Some(done) = stack.pop() else { continue };
@@ -251,68 +397,228 @@ pub fn to_value(obj: &Bound<'_, PyAny>, max_depth: usize, what: What) -> PyResul
     }
 }
 
-fn shallow<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match v {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => i.into_pyobject(py)?.into_any(),
-            (None, Some(u)) => u.into_pyobject(py)?.into_any(),
-            _ => PyFloat::new(py, n.as_f64().unwrap_or(f64::NAN)).into_any(),
-        },
-        Value::String(s) => PyString::new(py, s).into_any(),
-        Value::Array(_) => PyList::empty(py).into_any(),
-        Value::Object(_) => PyDict::new(py).into_any(),
-    })
+/// How many key strings [`Back`] keeps to reuse.
+const KEYS_INTERNED: usize = 48;
+
+/// How deep [`Back::same`] compares before it calls two values different (and the caller converts).
+const SAME_DEPTH: usize = 8;
+
+/// How many of the input's list elements from the current place are tried against an output element: the elements
+/// that a request removed from a list are passed over when fewer than this many sit together.
+const LOOKAHEAD: usize = 4;
+
+/// The names already given a place in a dict being built: a list while short, a set past that.
+#[derive(Default)]
+struct Placed<'v> {
+    few: Vec<&'v str>,
+    many: HashSet<&'v str>,
 }
 
-/// Converts JSON to new Python objects: `dict`, `list`, `str`, `int`, `float`, `bool`, `None`. Where `original`
-/// (the value the JSON was converted from) has a dict at the same place, its keys keep their order there and new
-/// keys follow; elsewhere keys come sorted, as serde_json holds them.
-pub fn to_py<'py>(py: Python<'py>, v: &Value, original: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-    let root = shallow(py, v)?;
-    let mut stack = vec![(v, root.clone(), original.cloned())];
-    while let Some((v, obj, orig)) = stack.pop() {
+impl<'v> Placed<'v> {
+    /// Adds `name`; false when it was there.
+    fn insert(&mut self, name: &'v str) -> bool {
+        if self.contains(name) {
+            return false;
+        }
+        if self.few.len() < 16 {
+            self.few.push(name);
+        } else {
+            self.many.insert(name);
+        }
+        true
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.few.contains(&name) || (!self.many.is_empty() && self.many.contains(name))
+    }
+}
+
+/// JSON to Python, with the state one conversion shares: key strings made once and reused.
+struct Back<'py, 'k> {
+    py: Python<'py>,
+    names: Vec<(String, Bound<'py, PyString>)>,
+    keys: &'k mut KeyTexts<'py>,
+}
+
+impl<'py> Back<'py, '_> {
+    fn key(&mut self, name: &str) -> Bound<'py, PyString> {
+        if let Some((_, k)) = self.names.iter().find(|(n, _)| n == name) {
+            return k.clone();
+        }
+        let k = PyString::new(self.py, name);
+        if self.names.len() < KEYS_INTERNED {
+            self.names.push((name.to_owned(), k.clone()));
+        }
+        k
+    }
+
+    fn shallow(&mut self, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        Ok(match v {
+            Value::Null => py.None().into_bound(py),
+            Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+            Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => i.into_pyobject(py)?.into_any(),
+                (None, Some(u)) => u.into_pyobject(py)?.into_any(),
+                _ => PyFloat::new(py, n.as_f64().unwrap_or(f64::NAN)).into_any(),
+            },
+            Value::String(s) => PyString::new(py, s).into_any(),
+            Value::Array(_) => PyList::empty(py).into_any(),
+            Value::Object(_) => PyDict::new(py).into_any(),
+        })
+    }
+
+    /// Whether converting `v` would give an object equal to `obj` in value and in type, so that `obj` can stand
+    /// for it: exact `dict`, `list`, `str`, `int`, `float` (same bits), `bool`, `None`. Reads `obj` without
+    /// running Python code; past [`SAME_DEPTH`] levels it answers no.
+    fn same(&mut self, v: &Value, obj: &Bound<'py, PyAny>, depth: usize) -> bool {
         match v {
-            Value::Array(items) => {
-                let list = obj.cast::<PyList>()?;
-                let orig = orig.as_ref().and_then(|o| o.cast::<PyList>().ok());
-                for (i, item) in items.iter().enumerate() {
-                    let child = shallow(py, item)?;
-                    list.append(&child)?;
-                    if item.is_array() || item.is_object() {
-                        let o = orig.filter(|o| i < o.len()).map(|o| o.get_item(i)).transpose()?;
-                        stack.push((item, child, o));
-                    }
+            Value::Null => obj.is_none(),
+            Value::Bool(b) => obj.cast_exact::<PyBool>().is_ok_and(|o| o.is_true() == *b),
+            Value::Number(n) => {
+                if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
+                    obj.cast_exact::<PyFloat>().is_ok_and(|o| o.value().to_bits() == f.to_bits())
+                } else if let Some(i) = n.as_i64() {
+                    obj.cast_exact::<PyInt>().is_ok_and(|o| o.extract::<i64>().is_ok_and(|x| x == i))
+                } else if let Some(u) = n.as_u64() {
+                    obj.cast_exact::<PyInt>().is_ok_and(|o| o.extract::<u64>().is_ok_and(|x| x == u))
+                } else {
+                    false
                 }
             }
+            Value::String(s) => obj.cast_exact::<PyString>().is_ok_and(|o| o == s.as_str()),
+            Value::Array(items) => {
+                let Ok(list) = obj.cast_exact::<PyList>() else { return false };
+                depth > 0
+                    && list.len() == items.len()
+                    && items
+                        .iter()
+                        .enumerate()
+                        .all(|(i, item)| list.get_item(i).is_ok_and(|o| self.same(item, &o, depth - 1)))
+            }
             Value::Object(members) => {
-                let dict = obj.cast::<PyDict>()?;
-                let orig = orig.as_ref().and_then(|o| o.cast::<PyDict>().ok());
-                let mut order: Vec<(&String, &Value, Option<Bound<'py, PyAny>>)> = Vec::with_capacity(members.len());
-                let mut placed: HashSet<&str> = HashSet::new();
-                if let Some(o) = orig {
-                    for (key, value) in o.keys().iter().zip(o.values().iter()) {
-                        let Ok(k) = key.cast::<PyString>() else { continue };
-                        let Ok(k) = k.to_cow() else { continue };
-                        if let Some((name, item)) = members.get_key_value(k.as_ref()) {
-                            if placed.insert(name.as_str()) {
-                                order.push((name, item, Some(value)));
+                let Ok(dict) = obj.cast_exact::<PyDict>() else { return false };
+                if depth == 0 || dict.len() != members.len() {
+                    return false;
+                }
+                // Distinct str keys have distinct texts: all found means the same members.
+                let mut found = 0;
+                for (k, o) in dict.iter() {
+                    let Ok(k) = k.cast_exact::<PyString>() else { return false };
+                    let item = match self.keys.find(k) {
+                        Some(t) => members.get(t),
+                        None => match self.keys.read(k) {
+                            Some(t) => members.get(&t),
+                            None => None,
+                        },
+                    };
+                    match item {
+                        Some(item) if self.same(item, &o, depth - 1) => found += 1,
+                        _ => return false,
+                    }
+                }
+                found == members.len()
+            }
+        }
+    }
+
+    /// Converts `v`. Where `original` has a dict at the same place, its keys keep their order there and new keys
+    /// follow; elsewhere keys come sorted, as serde_json holds them. In a list, an element equal to the input's
+    /// element it lines up with ([`Back::same`]) is that element.
+    fn value(&mut self, v: &Value, original: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let root = self.shallow(v)?;
+        let mut stack = vec![(v, root.clone(), original.cloned())];
+        while let Some((v, obj, orig)) = stack.pop() {
+            match v {
+                Value::Array(items) => {
+                    let list = obj.cast::<PyList>()?;
+                    let orig = orig.as_ref().and_then(|o| o.cast_exact::<PyList>().ok());
+                    let mut at: usize = 0;
+                    for item in items {
+                        if let Some(o) = orig {
+                            let found = (at..at.saturating_add(LOOKAHEAD))
+                                .map_while(|j| o.get_item(j).ok().map(|e| (j, e)))
+                                .find(|(_, e)| self.same(item, e, SAME_DEPTH));
+                            if let Some((j, e)) = found {
+                                list.append(&e)?;
+                                at = j + 1;
+                                continue;
+                            }
+                        }
+                        let child = self.shallow(item)?;
+                        list.append(&child)?;
+                        if item.is_array() || item.is_object() {
+                            stack.push((item, child, orig.and_then(|o| o.get_item(at).ok())));
+                        }
+                        at += 1;
+                    }
+                }
+                Value::Object(members) => {
+                    let dict = obj.cast::<PyDict>()?;
+                    let orig = orig.as_ref().and_then(|o| o.cast::<PyDict>().ok());
+                    let mut order: Vec<(&String, &Value, Option<Bound<'py, PyAny>>)> =
+                        Vec::with_capacity(members.len());
+                    let mut placed = Placed::default();
+                    if let Some(o) = orig {
+                        for (key, value) in o.iter() {
+                            let Ok(k) = key.cast::<PyString>() else { continue };
+                            let Some(k) = self.keys.text(k) else { continue };
+                            // A str subclass can make two keys of one text: the first one places it.
+                            if let Some((name, item)) = members.get_key_value(&k) {
+                                if placed.insert(name.as_str()) {
+                                    order.push((name, item, Some(value)));
+                                }
                             }
                         }
                     }
-                }
-                order.extend(members.iter().filter(|(k, _)| !placed.contains(k.as_str())).map(|(k, v)| (k, v, None)));
-                for (k, item, o) in order {
-                    let child = shallow(py, item)?;
-                    dict.set_item(k, &child)?;
-                    if item.is_array() || item.is_object() {
-                        stack.push((item, child, o));
+                    if order.len() < members.len() {
+                        let rest = members.iter().filter(|(k, _)| !placed.contains(k.as_str()));
+                        order.extend(rest.map(|(k, v)| (k, v, None)));
+                    }
+                    for (k, item, o) in order {
+                        let child = self.shallow(item)?;
+                        dict.set_item(self.key(k), &child)?;
+                        if item.is_array() || item.is_object() {
+                            stack.push((item, child, o));
+                        }
                     }
                 }
+                _ => {}
             }
-            _ => {}
+        }
+        Ok(root)
+    }
+}
+
+/// The resource after a PATCH applied to the part [`members_to_value`] converted: a new dict with the members in
+/// the input's order, each converted one replaced by its value in `part` (or left out when `part` no longer has
+/// it), the others the very same objects, then the members `part` gained.
+pub fn members_to_py<'py>(
+    py: Python<'py>,
+    part: &Value,
+    members: &[Member<'py>],
+    keys: &mut KeyTexts<'py>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let empty = Map::new();
+    let part = part.as_object().unwrap_or(&empty);
+    let out = PyDict::new(py);
+    let mut back = Back { py, names: Vec::new(), keys };
+    let mut placed = Placed::default();
+    for m in members {
+        let Some(name) = &m.converted else {
+            out.set_item(&m.key, &m.value)?;
+            continue;
+        };
+        let Some((name, v)) = part.get_key_value(name) else { continue };
+        // A key that is a str subclass becomes a str, as converting would make it.
+        let key = if m.key.is_exact_instance_of::<PyString>() { m.key.clone() } else { back.key(name).into_any() };
+        out.set_item(key, back.value(v, Some(&m.value))?)?;
+        placed.insert(name);
+    }
+    for (name, v) in part {
+        if !placed.contains(name) {
+            out.set_item(back.key(name), back.value(v, None)?)?;
         }
     }
-    Ok(root)
+    Ok(out)
 }

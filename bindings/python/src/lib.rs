@@ -7,6 +7,11 @@
 
 pub mod text;
 
+/// Rust allocations of the extension (the converted documents); Python objects keep Python's allocator.
+#[cfg(feature = "python")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[cfg(feature = "python")]
 mod convert;
 #[cfg(feature = "python")]

@@ -1,5 +1,6 @@
 //! `Patch`: a PatchOp request parsed once and applied to any number of resources. Each apply converts the
-//! resource once each way and runs the core with the GIL released; the input is never modified.
+//! top-level members the request touches ([`Patch::touches`]) once each way, runs the core on them with the GIL
+//! released, and builds a new dict that shares every other member with the input; the input is never modified.
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -7,7 +8,7 @@ use pyo3::types::{PyBytes, PyDict, PyString};
 use scim_expr::{Error, ErrorKind, Options, Outcome, Patch};
 use serde_json::Value;
 
-use crate::convert::{to_py, to_value, What};
+use crate::convert::{members_to_py, members_to_value, to_value, KeyTexts, What};
 use crate::errors::scim_error;
 use crate::json::{json_arg, text_bytes};
 use crate::node::type_name;
@@ -100,9 +101,14 @@ impl PyPatch {
                 type_name(resource)
             )));
         };
-        let mut doc = to_value(dict.as_any(), self.max_document_depth, What::Resource)?;
-        let outcome = py.detach(|| self.inner.apply(&mut doc)).map_err(|e| patch_error(py, &e, &self.paths))?;
-        Ok((to_py(py, &doc, Some(resource))?, outcome))
+        let mut keys = KeyTexts::default();
+        let touches = |key: &str| self.inner.touches(key);
+        let (mut part, members) = members_to_value(dict, &touches, self.max_document_depth, &mut keys)?;
+        let outcome = py.detach(|| self.inner.apply(&mut part)).map_err(|e| patch_error(py, &e, &self.paths))?;
+        let result = members_to_py(py, &part, &members, &mut keys)?;
+        // Freeing 10,000 converted members takes a while: other threads may run Python meanwhile.
+        py.detach(move || drop(part));
+        Ok((result.into_any(), outcome))
     }
 
     fn run_json(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<(String, Outcome)> {
@@ -176,7 +182,8 @@ impl PyPatch {
         PyPatch::parse(py, &json, &options, q)
     }
 
-    /// The resource after every operation, as a new dict; `resource` is not modified. On error nothing is applied.
+    /// The resource after every operation, as a new dict that shares the members the request does not touch (and
+    /// the unchanged elements of a patched list) with `resource`, which is not modified. On error nothing is applied.
     fn apply<'py>(&self, py: Python<'py>, resource: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         Ok(self.run(py, resource)?.0)
     }

@@ -16,12 +16,12 @@ PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 REPLACE = Patch({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "title", "value": "x"}]})
 
 
-def deep_dict(n: int) -> Dict[str, Any]:
+def deep_dict(n: int, key: str = "a") -> Dict[str, Any]:
     root: Dict[str, Any] = {}
     cur = root
     for _ in range(n):
         nxt: Dict[str, Any] = {}
-        cur["a"] = nxt
+        cur[key] = nxt
         cur = nxt
     return root
 
@@ -43,12 +43,15 @@ def code_of(call: Any) -> str:
 
 
 def test_cycles() -> None:
+    # apply converts only the members its request touches (REPLACE: title); tests/test_sharing.py checks that
+    # the others pass through as they are.
     d: Dict[str, Any] = {"userName": "x"}
-    d["self"] = d
+    d["title"] = d
     assert code_of(lambda: REPLACE.apply(d)) == "document.cyclic"
     lst: List[Any] = []
     lst.append(lst)
-    assert code_of(lambda: REPLACE.apply({"members": lst})) == "document.cyclic"
+    assert code_of(lambda: REPLACE.apply({"title": lst})) == "document.cyclic"
+    d["self"] = d
     # Filters read only what they name, so a cycle elsewhere does not matter.
     assert Filter('userName eq "x" and self.userName eq "x"').matches(d)
     value: Dict[str, Any] = {}
@@ -59,39 +62,42 @@ def test_cycles() -> None:
     assert info.value.operation == 1 and info.value.code in ("document.cyclic", "document.too_deep")
     # A shared (not cyclic) sub-object is fine.
     shared = {"value": "a"}
-    assert REPLACE.apply({"emails": [shared, shared]})["emails"] == [shared, shared]
+    emails = Patch({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "emails", "value": [{"value": "b"}]}]})
+    assert emails.apply({"emails": [shared, shared]})["emails"] == [shared, shared, {"value": "b"}]
 
 
 def test_deep_nesting() -> None:
     for deep in (deep_dict(100_000), deep_list(100_000)):
-        assert code_of(lambda: REPLACE.apply({"x": deep})) == "document.too_deep"
+        assert code_of(lambda: REPLACE.apply({"title": deep})) == "document.too_deep"
         assert Filter("userName pr").matches({"x": deep}) is False
-    assert code_of(lambda: REPLACE.apply(deep_dict(100_000))) == "document.too_deep"
+    assert code_of(lambda: REPLACE.apply(deep_dict(100_000, "title"))) == "document.too_deep"
     with pytest.raises(scim_expr.InvalidValue) as info:
         Patch({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "x", "value": deep_dict(100_000)}]})
     assert info.value.code == "document.too_deep" and info.value.operation == 0
     # The bound holds whatever the limit says.
     loose = Patch({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "title", "value": "t"}]},
                   limits=Limits(max_document_depth=10**9))
-    assert code_of(lambda: loose.apply(deep_dict(100_000))) == "document.too_deep"
-    assert loose.apply(deep_dict(scim_expr.MAX_CONVERSION_DEPTH - 1))["title"] == "t"
+    assert code_of(lambda: loose.apply(deep_dict(100_000, "title"))) == "document.too_deep"
+    assert loose.apply(deep_dict(scim_expr.MAX_CONVERSION_DEPTH - 1, "title"))["title"] == "t"
     text = "[" * 100_000 + "]" * 100_000
     assert code_of(lambda: Filter("a pr").matches_json(text)) == "document.too_deep"
     assert code_of(lambda: REPLACE.apply_json('{"a":' * 100_000 + "1" + "}" * 100_000)) == "document.too_deep"
 
 
 def test_non_json_values() -> None:
-    cases: List[Any] = [{1: "x"}, {("a",): 1}, {"n": math.nan}, {"n": math.inf}, {"n": -math.inf},
-                        {"s": {1, 2}}, {"f": object()}, {"b": b"bytes"}, {"n": 2**64}, {"n": -(2**63) - 1},
-                        {"s": "\ud800"}, {"\udfff": 1}]
+    cases: List[Any] = [{1: "x"}, {("a",): 1}, {"title": math.nan}, {"title": math.inf}, {"title": -math.inf},
+                        {"title": {1, 2}}, {"title": object()}, {"title": b"bytes"}, {"title": 2**64},
+                        {"title": -(2**63) - 1}, {"title": "\ud800"}, {"\udfff": 1}, {"title": {1: "x"}}]
     for resource in cases:
         with pytest.raises(scim_expr.InvalidValue) as info:
             REPLACE.apply(resource)
         assert info.value.code == "document.not_json", resource
         assert "is not a JSON value" in info.value.detail
     # Within 64 bits, signed or unsigned, integers round-trip exactly.
-    big = REPLACE.apply({"n": 2**64 - 1, "m": -(2**63)})
-    assert (big["n"], big["m"]) == (2**64 - 1, -(2**63))
+    display = Patch({"schemas": [PATCH_OP],
+                     "Operations": [{"op": "add", "path": 'emails[value eq "a"].display', "value": "A"}]})
+    big = display.apply({"emails": [{"value": "a", "n": 2**64 - 1, "m": -(2**63)}]})["emails"][0]
+    assert (big["n"], big["m"], big["display"]) == (2**64 - 1, -(2**63), "A")
 
 
 def test_filters_refuse_what_they_touch() -> None:
@@ -166,9 +172,14 @@ def test_subclasses_of_json_types() -> None:
 
     r = D(userName=S("bjensen"), emails=(({"value": "a"}),))
     assert Filter('userName eq "BJENSEN" and emails.value eq "a"').matches(r)
-    out = REPLACE.apply(r)
-    assert type(out) is dict and out["userName"] == "bjensen" and out["emails"] == [{"value": "a"}]
+    touching = Patch({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "userName", "value": "bjensen"},
+                                                            {"op": "add", "path": "emails", "value": []}]})
+    out = touching.apply(r)
+    assert type(out) is dict and type(out["userName"]) is str and out["userName"] == "bjensen"
+    assert out["emails"] == [{"value": "a"}] and type(out["emails"]) is list
     assert json.dumps(out)
+    # A member the request does not touch is the input's object, of its own type.
+    assert REPLACE.apply(r)["userName"] is r["userName"]
 
 
 # The shared hostile inputs of the hardening issue, as the Rust tests (scim-expr/tests/hostile.rs) also run them.
@@ -218,6 +229,6 @@ def test_integers_past_2_53_and_2_64_and_nan() -> None:
     assert Filter(f"x eq {big}").matches({"x": big}) and not Filter(f"x eq {big}").matches({"x": 2**53})
     assert Filter("x gt 18446744073709551615").matches({"x": 2.0**65})
     assert not Filter("x eq 18446744073709551615").matches({"x": 2.0**64})
-    assert code_of(lambda: REPLACE.apply({"userName": "b", "big": 2**64})) == "document.not_json"
-    assert code_of(lambda: REPLACE.apply({"userName": "b", "n": math.nan})) == "document.not_json"
+    assert code_of(lambda: REPLACE.apply({"userName": "b", "title": [2**64]})) == "document.not_json"
+    assert code_of(lambda: REPLACE.apply({"userName": "b", "title": math.nan})) == "document.not_json"
     assert code_of(lambda: Filter("x eq 1e400")) == "filter.invalid_number"

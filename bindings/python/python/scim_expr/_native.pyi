@@ -172,8 +172,15 @@ class Patch:
         limits: Optional[Limits] = None,
     ) -> "Patch": ...
     def apply(self, resource: dict[str, Any], /) -> dict[str, Any]:
-        """The resource after every operation, as a new dict."""
-    def apply_outcome(self, resource: dict[str, Any], /) -> Outcome[dict[str, Any]]: ...
+        """The resource after every operation, as a new dict: the input's members in the input's order, those the
+        request touches replaced by their patched values (left out when removed), then the members it added.
+
+        Only the touched members are converted (and checked: cyclic, too deep or non-JSON values there raise
+        ``ScimError``). The result shares untouched values with the input, like ``dict.copy()``, and so do the
+        elements of a patched list that the request left as they were (equal in value and type); the input is
+        never modified."""
+    def apply_outcome(self, resource: dict[str, Any], /) -> Outcome[dict[str, Any]]:
+        """Like ``apply``, with whether anything changed and which tolerances fired."""
     def apply_json(self, text: Union[str, bytes], /) -> str:
         """The resource given as JSON text after every operation, as JSON text."""
     def apply_json_outcome(self, text: Union[str, bytes], /) -> Outcome[str]: ...
