@@ -12,6 +12,7 @@ import pytest
 
 import scim_expr
 from scim_expr import Patch, ScimError
+from test_hostile import deep_dict
 
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 USER: Dict[str, Any] = {
@@ -28,16 +29,6 @@ USER: Dict[str, Any] = {
 
 def request(*ops: Dict[str, Any]) -> Dict[str, Any]:
     return {"schemas": [PATCH_OP], "Operations": list(ops)}
-
-
-def deep(n: int, key: str = "a") -> Dict[str, Any]:
-    root: Dict[str, Any] = {}
-    cur = root
-    for _ in range(n):
-        nxt: Dict[str, Any] = {}
-        cur[key] = nxt
-        cur = nxt
-    return root
 
 
 def test_untouched_members_are_the_inputs_objects() -> None:
@@ -79,7 +70,7 @@ def hostile() -> Dict[str, Any]:
     cyclic["self"] = cyclic
     looped: List[Any] = []
     looped.append(looped)
-    return {"cyclic": cyclic, "looped": looped, "deep_dict": deep(100_000), "int_keys": {1: "x", ("t",): 2},
+    return {"cyclic": cyclic, "looped": looped, "deep_dict": deep_dict(100_000), "int_keys": {1: "x", ("t",): 2},
             "nan": math.nan, "inf": [math.inf], "huge_int": 2**64, "a_set": {1, 2}, "an_object": object(),
             "bytes": b"x", "surrogate": "\ud800", "surrogate_key": {"\udfff": 1}}
 
