@@ -77,9 +77,16 @@ pub(crate) fn is_attr_name(s: &str) -> bool {
 }
 
 /// The characters of RFC 3986 that a schema URN uses, less the brackets and parentheses the filter grammar needs.
+/// `URI = scheme ":" hier-part` (RFC 3986 §3) with `scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`: a URI
+/// holds a `:` after its scheme, so the prefix of `name:givenName` is no URI and the path is invalid, where taking
+/// `name` for a schema would make the member `name` an extension object.
 fn is_uri(s: &str) -> bool {
     let b = s.as_bytes();
-    b.first().is_some_and(u8::is_ascii_alphabetic) && b.iter().all(|c| class(*c) & URI != 0)
+    let Some(colon) = b.iter().position(|&c| c == b':') else { return false };
+    let (scheme, _) = b.split_at(colon);
+    scheme.first().is_some_and(u8::is_ascii_alphabetic)
+        && scheme.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+        && b.iter().all(|c| class(*c) & URI != 0)
 }
 
 /// `[URI ":"] ATTRNAME *1subAttr` split into its parts, unchecked: the URI is everything before the last `:`, the
