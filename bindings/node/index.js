@@ -395,7 +395,7 @@ class Patch {
     const values = new Array(keys.length);
     const touched = new Array(keys.length);
     const part = {};
-    const arrays = new Map(); // key -> the elements of a large array as read once, for reuse
+    let arrays = null; // key -> the elements of a large array as read once, for reuse
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
       let value = resource[key];
@@ -404,7 +404,7 @@ class Patch {
       if (!touched[i]) continue;
       if (Array.isArray(value) && value.length >= REUSE_MIN) {
         value = Array.from(value); // stringified and reused: the same elements, read once
-        arrays.set(key, value);
+        (arrays ??= new Map()).set(key, value);
       }
       define(part, key, value);
     }
@@ -455,7 +455,7 @@ class Patch {
     }
     if (json !== undefined) {
       try {
-        return JSON.parse(this.#native.applyPart(json, arrays.size > 0 ? [...arrays.keys()] : undefined));
+        return JSON.parse(this.#native.applyPart(json, arrays === null ? undefined : [...arrays.keys()]));
       } catch (e) {
         if (!(typeof e?.scimBody === 'string' && e.code.startsWith('document.'))) throw wrap(e);
       }

@@ -1,7 +1,7 @@
 //! `Filter`: parse once, then match JavaScript objects in place (strategy a), copied values (b, for the
-//! benchmark) or JSON text (c, the `matchesJson` twin). [`compile_filter`] hands index.js the
-//! core's compiled form instead, which compile.js evaluates in JavaScript; the in-place reader here is what it
-//! falls back to for a value it cannot compare exactly.
+//! benchmark) or JSON text (c, the `matchesJson` twin). `new Filter` only validates ([`check_filter`]); on the
+//! first match [`compile_filter`] hands index.js the core's compiled form instead, which compile.js evaluates in
+//! JavaScript; the in-place reader here is what it falls back to for a value it cannot compare exactly.
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
