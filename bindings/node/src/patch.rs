@@ -92,7 +92,7 @@ impl NativePatch {
     pub fn apply_value_text<'env>(&self, env: &'env Env, doc: Unknown<'env>) -> Result<Unknown<'env>> {
         let js = Js::new(env);
         let (doc, outcome) = self.run(js, self.read(js, doc.raw())?)?;
-        result(js, js.str(&doc.to_string())?, outcome)
+        result(js, js.str(&to_text(&doc)?)?, outcome)
     }
 
     /// Whether the request can read or change the resource's top-level member `key` (`Patch::touches`):
@@ -150,7 +150,7 @@ impl NativePatch {
     pub fn apply_json<'env>(&self, env: &'env Env, text: String) -> Result<Unknown<'env>> {
         let js = Js::new(env);
         let (doc, outcome) = self.run(js, parse_json(js, &text, self.max_depth, "document")?)?;
-        result(js, js.str(&doc.to_string())?, outcome)
+        result(js, js.str(&to_text(&doc)?)?, outcome)
     }
 
     /// JSON text in, object out (c, b).
@@ -165,6 +165,11 @@ impl NativePatch {
 /// Appends `v` as JSON text (serde_json's writer, which is faster than `Value`'s `Display`).
 fn json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) -> Result<()> {
     serde_json::to_writer(out, v).map_err(|e| napi::Error::from_reason(e.to_string()))
+}
+
+/// `v` as JSON text.
+fn to_text(v: &Value) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| napi::Error::from_reason(e.to_string()))
 }
 
 /// The JSON text written by [`json`], which is UTF-8.
