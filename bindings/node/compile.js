@@ -389,10 +389,67 @@ function build(e, depth) {
   }
 }
 
+/** The plan (the JSON text of `Filter::compiled_plan`: one flat array of tokens in prefix order, which JSON.parse
+ *  reads about twice as fast as nested arrays) as nested arrays: `{perKind, defaultSlot, types, expr}` with each
+ *  expr `[tag, ...]`, target `[container, name, sub, leaves]` and value `[tag, ...]` (scim-expr/src/filter/plan.rs). */
+function decode(planText) {
+  const a = JSON.parse(planText);
+  let i = 0;
+  const target = () => {
+    const container = a[i++];
+    const name = a[i++];
+    const sub = a[i++];
+    const leaves = new Array(a[i++]);
+    for (let j = 0; j < leaves.length; j++) leaves[j] = a[i++];
+    return [container, name, sub, leaves];
+  };
+  const value = () => {
+    const tag = a[i++];
+    if (tag === null || tag === true || tag === false) return tag;
+    if (tag !== 'str') return [tag, a[i++]];
+    const text = a[i++];
+    const secs = a[i++];
+    const instant = secs === null ? null : [secs, a[i++]];
+    return [tag, text, instant, a[i++]];
+  };
+  const expr = (depth) => {
+    if (depth > MAX_DEPTH) throw NATIVE;
+    const tag = a[i++];
+    switch (tag) {
+      case 'and':
+      case 'or': {
+        const e = [tag];
+        for (let n = a[i++]; n > 0; n--) e.push(expr(depth + 1));
+        return e;
+      }
+      case 'not':
+        return [tag, expr(depth + 1)];
+      case 'pr':
+        return [tag, target()];
+      case 'vp': {
+        const t = target();
+        return [tag, t, expr(depth + 1)];
+      }
+      case 'cmp': {
+        const t = target();
+        const op = a[i++];
+        return [tag, t, op, value()];
+      }
+      default:
+        throw NATIVE;
+    }
+  };
+  const perKind = a[i++];
+  const defaultSlot = a[i++];
+  const types = a.slice(i + 1, i + 1 + a[i]);
+  i += 1 + types.length;
+  return { perKind, defaultSlot, types, expr: expr(0) };
+}
+
 /** The predicate of a plan (the JSON text of `Filter::compiled_plan`): a function of one document that returns
  *  whether it matches or throws NATIVE; NATIVE itself when the filter is for the native evaluator only. */
 function compile(planText) {
-  const plan = JSON.parse(planText);
+  const plan = decode(planText);
   const test = build(plan.expr, 0);
   const fallback = plan.defaultSlot;
   if (!plan.perKind) return (doc) => test(doc, fallback);

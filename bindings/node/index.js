@@ -186,13 +186,14 @@ function rebuild(input, fresh, plan) {
 class Filter {
   #text;
   #options;
-  /** The compiled form (JSON text) until the predicate is built on the first match. */
-  #plan;
   /** The JavaScript predicate (compile.js), null when only the native evaluator can answer, undefined until built. */
   #test;
   /** The native filter, made when needed: for values the predicate leaves to it, JSON text, printing. */
   #native;
 
+  // Constructing validates: the text is parsed natively and nothing is kept but the text, so that an invalid filter
+  // throws here at the cost of the parse alone. The predicate is built on the first match, from the compiled form
+  // of a second parse (like the core's `Filter::ast`, made when first asked for).
   constructor(filter, options) {
     text(filter, 'the filter');
     try {
@@ -203,7 +204,7 @@ class Filter {
         this.#native = native.parseFilter(o, filter);
         this.#test = null;
       } else {
-        this.#plan = native.compileFilter(o, filter);
+        native.checkFilter(o, filter);
       }
     } catch (e) {
       throw wrap(e);
@@ -214,12 +215,11 @@ class Filter {
     if (this.#test === undefined) {
       let test = null;
       try {
-        test = compile(this.#plan);
+        test = compile(native.compileFilter(this.#options, this.#text));
       } catch (e) {
-        if (e !== NATIVE) throw e;
+        if (e !== NATIVE) throw wrap(e);
       }
       this.#test = test;
-      this.#plan = undefined;
     }
     return this.#test;
   }
@@ -395,7 +395,7 @@ class Patch {
     const values = new Array(keys.length);
     const touched = new Array(keys.length);
     const part = {};
-    const arrays = new Map(); // key -> the elements of a large array as read once, for reuse
+    let arrays = null; // key -> the elements of a large array as read once, for reuse
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
       let value = resource[key];
@@ -404,21 +404,20 @@ class Patch {
       if (!touched[i]) continue;
       if (Array.isArray(value) && value.length >= REUSE_MIN) {
         value = Array.from(value); // stringified and reused: the same elements, read once
-        arrays.set(key, value);
+        (arrays ??= new Map()).set(key, value);
       }
       define(part, key, value);
     }
     const out = this.#applyPart(part, arrays);
     const result = {};
-    let patched = out.resource;
+    const patched = out.resource;
     if (patched === null) {
       // No operation changed anything: the input's own values are the result.
       for (let i = 0; i < keys.length; i++) define(result, keys[i], values[i]);
       return { resource: result, changed: out.changed, quirksFired: out.quirksFired };
     }
-    if (typeof patched === 'string') {
-      patched = JSON.parse(patched);
-      const plans = out.plans ?? [];
+    const plans = out.plans;
+    if (plans !== undefined) {
       for (let i = 0; i < plans.length; i += 2) {
         const key = plans[i];
         define(patched, key, rebuild(arrays.get(key), patched[key], plans[i + 1]));
@@ -444,7 +443,7 @@ class Patch {
     return t;
   }
 
-  // The touched part, patched: `{resource: JSON text | null (unchanged) | object, plans, changed, quirksFired}`.
+  // The touched part, patched: `{resource: object | null (unchanged), plans, changed, quirksFired}`.
   // When the part is not JSON (a cycle, BigInt, undefined, NaN, a lone surrogate, too deep), the typed copy
   // reports what and where as a ScimError.
   #applyPart(part, arrays) {
@@ -456,7 +455,7 @@ class Patch {
     }
     if (json !== undefined) {
       try {
-        return this.#native.applyPart(json, [...arrays.keys()]);
+        return JSON.parse(this.#native.applyPart(json, arrays === null ? undefined : [...arrays.keys()]));
       } catch (e) {
         if (!(typeof e?.scimBody === 'string' && e.code.startsWith('document.'))) throw wrap(e);
       }

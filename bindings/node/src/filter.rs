@@ -1,7 +1,7 @@
 //! `Filter`: parse once, then match JavaScript objects in place (strategy a), copied values (b, for the
-//! benchmark) or JSON text (c, the `matchesJson` twin). [`compile_filter`] hands index.js the
-//! core's compiled form instead, which compile.js evaluates in JavaScript; the in-place reader here is what it
-//! falls back to for a value it cannot compare exactly.
+//! benchmark) or JSON text (c, the `matchesJson` twin). `new Filter` only validates ([`check_filter`]); on the
+//! first match [`compile_filter`] hands index.js the core's compiled form instead, which compile.js evaluates in
+//! JavaScript; the in-place reader here is what it falls back to for a value it cannot compare exactly.
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -62,13 +62,23 @@ pub fn filter_options(env: Env, options: String) -> Result<External<Options>> {
     Ok(External::new(read_options(Js::new(&env), &options)?))
 }
 
-/// Parses `text` and returns the compiled form as JSON text (`Filter::compiled_plan`) for compile.js; the filter
-/// itself is not kept (index.js parses it again with [`parse_filter`] in the rare case it needs it).
+/// Parses `text` and returns the compiled form as JSON text (`Filter::compiled_plan`) for compile.js, on a
+/// filter's first match (after [`check_filter`] validated it); the filter itself is not kept (index.js parses it
+/// again with [`parse_filter`] in the rare case it needs it).
 #[napi(catch_unwind)]
 #[cfg_attr(test, allow(dead_code))]
 pub fn compile_filter(env: Env, options: &External<Options>, text: String) -> Result<String> {
     let filter = Filter::parse_with(&text, options).map_err(|e| throw(Js::new(&env), &e, Some(&text)))?;
     Ok(filter.compiled_plan())
+}
+
+/// Parses `text` only to validate it: `new Filter` throws for an invalid filter, and index.js asks for the compiled
+/// form on the first match.
+#[napi(catch_unwind)]
+#[cfg_attr(test, allow(dead_code))]
+pub fn check_filter(env: Env, options: &External<Options>, text: String) -> Result<()> {
+    Filter::parse_with(&text, options).map_err(|e| throw(Js::new(&env), &e, Some(&text)))?;
+    Ok(())
 }
 
 /// Parses `text` into a native filter.

@@ -4,6 +4,11 @@
 //! Without the `napi` feature only the pure helpers build, so that `cargo test --workspace` needs no Node.
 #![cfg_attr(feature = "napi", allow(unsafe_code))] // napi-derive's generated glue; raw calls live in js.rs only
 
+/// Rust allocations of the addon (the converted documents); JavaScript values keep V8's heap.
+#[cfg(feature = "napi")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod date;
 pub mod options;
 pub mod position;

@@ -88,6 +88,26 @@ test('Filter: matches, canonical form, equality, inspection', () => {
   assert.deepEqual(f.quirksFired, []);
 });
 
+test('Filter: the constructor validates; the predicate is built on the first use, whichever it is', () => {
+  assert.throws(() => new Filter('userName eq "x" and'), { code: 'filter.unexpected_end', position: 19 });
+  const docs = [{ userName: 'Ünï' }, { userName: 'x' }];
+  // Every entry point first, then the others: each answers as it would alone.
+  for (const text of ['userName eq "x"', 'userName eq "ÜNÏ"']) {
+    const want = text.includes('x') ? [docs[1]] : [docs[0]];
+    const a = new Filter(text);
+    assert.deepEqual(a.filter(docs), want);
+    assert.equal(a.matches(want[0]), true);
+    const b = new Filter(text);
+    assert.equal(String(b), text);
+    assert.equal(b.matches(want[0]), true);
+    assert.deepEqual(b.filter(docs), want);
+    const c = new Filter(text);
+    assert.equal(c.matchesJson(JSON.stringify(want[0])), true);
+    assert.equal(c.matches(docs[0]), want[0] === docs[0]);
+    assert.ok(new Filter(text).equals(c));
+  }
+});
+
 test('Filter: every preset, and quirksFired', () => {
   for (const quirks of ['strict', 'entra', 'okta', 'lenient']) assert.ok(new Filter('title pr', { quirks }));
   const f = new Filter('emails[type eq "work"].value eq "a@example.com"', { quirks: 'entra' });
@@ -175,6 +195,11 @@ test('Patch: outcome says whether anything changed and which tolerances fired', 
   const entra = new Patch(request({ op: 'Replace', path: 'active', value: 'False' }), { quirks: 'entra' });
   const out = entra.applyWithOutcome(user);
   assert.deepEqual([out.changed, out.quirksFired, out.resource.active], [true, ['boolean_strings'], false]);
+  // A tolerance that fires on a request that changes nothing: the input's members, the tolerance named.
+  const noop = new Patch(request({ op: 'Replace', path: 'active', value: 'True' }), { quirks: 'entra' }).applyWithOutcome(user);
+  assert.deepEqual([noop.changed, noop.quirksFired], [false, ['boolean_strings']]);
+  assert.deepEqual(noop.resource, user);
+  assert.equal(noop.resource.schemas, user.schemas);
   const json = entra.applyJsonWithOutcome(JSON.stringify(user));
   assert.equal(typeof json.resource, 'string');
   assert.deepEqual(JSON.parse(json.resource), out.resource);
