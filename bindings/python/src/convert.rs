@@ -2,9 +2,10 @@
 //! costs no Rust or Python recursion: it stops at the depth bound with `document.too_deep`. A container met again
 //! on its own path is `document.cyclic`; what JSON cannot hold is `document.not_json`.
 //!
-//! A PATCH converts only the top-level members its request touches ([`members_to_value`]) and builds the result
-//! from them and the input's other members, shared ([`members_to_py`]). On the way back, a list element that the
-//! request left equal to the input's element at the same place (checked, value and type) is that element itself.
+//! A PATCH checks the top-level members its request touches as converting them would ([`check_members`]), lets
+//! the core read the dict in place, and builds the result from the core's copy-on-write overlay and the input's
+//! other members, shared ([`overlay_to_py`]): only what the request wrote is converted back, and a list element
+//! that it left as it was is that element itself when converting it would give the same (value and type).
 //!
 //! Reading a dict while converting uses `PyDict_Next` with no snapshot: nothing here runs Python code or allocates
 //! an object the garbage collector tracks while a dict is being read, so no finalizer can change it meanwhile.
@@ -15,11 +16,12 @@ use std::hash::{BuildHasherDefault, Hasher};
 use pyo3::prelude::*;
 use pyo3::types::iter::BoundDictIterator;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use scim_expr::overlay::Lazy;
 use scim_expr::ErrorKind;
 use serde_json::{Map, Number, Value};
 
 use crate::errors::document_error;
-use crate::node::type_name;
+use crate::node::{type_name, PyNode};
 
 /// The deepest nesting converted whatever `Limits.max_document_depth` says: deeper values would make the core's
 /// recursive drops and comparisons of `serde_json::Value` a risk to the stack.
@@ -123,17 +125,9 @@ enum Step<'py> {
     Container(Frame<'py>),
 }
 
-/// A top-level member of a resource converted in part: its key and value objects, and its name when converted.
-pub struct Member<'py> {
-    key: Bound<'py, PyAny>,
-    value: Bound<'py, PyAny>,
-    converted: Option<String>,
-}
-
-/// The members of the resource's top level: which to convert, and each one as found.
-struct Top<'a, 'py> {
+/// Which members of the resource's top level to convert (or check).
+struct Top<'a> {
     keep: &'a dyn Fn(&str) -> bool,
-    members: Vec<Member<'py>>,
 }
 
 /// Where a value sits: `Operations[1].value.name`.
@@ -172,15 +166,17 @@ fn operation_of(what: What, stack: &[Open<'_>], last: &Seg) -> Option<usize> {
     }
 }
 
-fn classify<'py>(item: &Bound<'py, PyAny>) -> Result<Step<'py>, String> {
+/// What `item` is, as JSON; with `build` false only checked (strings are not copied, frames collect nothing).
+fn classify<'py>(item: &Bound<'py, PyAny>, build: bool) -> Result<Step<'py>, String> {
     if let Ok(s) = item.cast::<PyString>() {
-        return s.to_cow().map(|s| Step::Scalar(Value::String(s.into_owned()))).map_err(|_| lone_surrogate());
+        let text = s.to_cow().map_err(|_| lone_surrogate())?;
+        return Ok(Step::Scalar(if build { Value::String(text.into_owned()) } else { Value::Null }));
     }
     if let Ok(d) = item.cast::<PyDict>() {
         return Ok(Step::Container(Frame::Object { items: d.iter(), out: Map::new() }));
     }
     if let Ok(l) = item.cast::<PyList>() {
-        let out = Vec::with_capacity(l.len());
+        let out = Vec::with_capacity(if build { l.len() } else { 0 });
         return Ok(Step::Container(Frame::List { list: l.clone(), next: 0, out }));
     }
     if let Ok(b) = item.cast::<PyBool>() {
@@ -203,7 +199,7 @@ fn classify<'py>(item: &Bound<'py, PyAny>) -> Result<Step<'py>, String> {
         return Ok(Step::Scalar(Value::Null));
     }
     if let Ok(t) = item.cast::<PyTuple>() {
-        let out = Vec::with_capacity(t.len());
+        let out = Vec::with_capacity(if build { t.len() } else { 0 });
         return Ok(Step::Container(Frame::Tuple { tuple: t.clone(), next: 0, out }));
     }
     Err(format!("a value of type {}", type_name(item)))
@@ -237,6 +233,27 @@ fn flat<'py>(dict: &Bound<'py, PyDict>, keys: &mut KeyTexts<'py>) -> Option<Valu
     Some(Value::Object(out))
 }
 
+/// Whether [`flat`] would convert `dict`, without converting it.
+fn flat_ok<'py>(dict: &Bound<'py, PyDict>, keys: &KeyTexts<'py>) -> bool {
+    dict.iter().all(|(key, value)| {
+        key.cast::<PyString>().is_ok_and(|k| keys.find(k).is_some() || k.to_cow().is_ok()) && scalar_ok(&value)
+    })
+}
+
+/// Whether [`scalar`] would convert `item`, without converting it.
+fn scalar_ok(item: &Bound<'_, PyAny>) -> bool {
+    if let Ok(s) = item.cast::<PyString>() {
+        return s.to_cow().is_ok();
+    }
+    if item.cast::<PyBool>().is_ok() || item.is_none() {
+        return true;
+    }
+    if let Ok(i) = item.cast::<PyInt>() {
+        return i.extract::<i64>().is_ok() || i.extract::<u64>().is_ok();
+    }
+    item.cast::<PyFloat>().is_ok_and(|f| f.value().is_finite())
+}
+
 fn lone_surrogate() -> String {
     "a string with a lone surrogate".into()
 }
@@ -244,7 +261,7 @@ fn lone_surrogate() -> String {
 impl<'py> Open<'py> {
     /// The next member or element, with where it goes. At the top level of a partial conversion (`top`), a member
     /// that is not kept is recorded there and skipped.
-    fn next_child(&mut self, keys: &mut KeyTexts<'py>, mut top: Option<&mut Top<'_, 'py>>) -> Child<'py> {
+    fn next_child(&mut self, keys: &mut KeyTexts<'py>, top: Option<&Top<'_>>) -> Child<'py> {
         match &mut self.frame {
             Frame::List { list, next, .. } => {
                 let i = *next;
@@ -271,13 +288,8 @@ impl<'py> Open<'py> {
                 let Some(k) = keys.text(k) else {
                     return Err(("a key with a lone surrogate".to_string(), seg_for_error()));
                 };
-                if let Some(top) = top.as_deref_mut() {
-                    let keep = (top.keep)(&k);
-                    let converted = keep.then(|| k.clone());
-                    top.members.push(Member { key, value: value.clone(), converted });
-                    if !keep {
-                        continue;
-                    }
+                if top.is_some_and(|top| !(top.keep)(&k)) {
+                    continue;
                 }
                 return Ok(Some((value, Seg::Key(k))));
             },
@@ -304,20 +316,19 @@ impl<'py> Open<'py> {
 
 /// Converts `obj` to JSON, refusing nesting deeper than `max_depth` (capped at [`MAX_CONVERSION_DEPTH`]).
 pub fn to_value(obj: &Bound<'_, PyAny>, max_depth: usize, what: What) -> PyResult<Value> {
-    convert(obj, max_depth, what, &mut KeyTexts::default(), None)
+    convert(obj, max_depth, what, &mut KeyTexts::default(), None, true)
 }
 
-/// Converts the members of `resource` whose key `keep` accepts into a JSON object, and returns it with every
-/// member as found, for [`members_to_py`]. Every key must be a str; the other members' values are not read.
-pub fn members_to_value<'py>(
+/// Checks the members of `resource` whose key `keep` accepts as converting them would, with the same errors, and
+/// converts nothing: every key must be a str, and those members JSON values (not cyclic, not too deep). The
+/// other members' values are not read.
+pub fn check_members<'py>(
     resource: &Bound<'py, PyDict>,
     keep: &dyn Fn(&str) -> bool,
     max_depth: usize,
     keys: &mut KeyTexts<'py>,
-) -> PyResult<(Value, Vec<Member<'py>>)> {
-    let mut top = Top { keep, members: Vec::with_capacity(resource.len()) };
-    let part = convert(resource.as_any(), max_depth, What::Resource, keys, Some(&mut top))?;
-    Ok((part, top.members))
+) -> PyResult<()> {
+    convert(resource.as_any(), max_depth, What::Resource, keys, Some(&Top { keep }), false).map(drop)
 }
 
 fn convert<'py>(
@@ -325,7 +336,8 @@ fn convert<'py>(
     max_depth: usize,
     what: What,
     keys: &mut KeyTexts<'py>,
-    mut top: Option<&mut Top<'_, 'py>>,
+    top: Option<&Top<'_>>,
+    build: bool,
 ) -> PyResult<Value> {
     let py = obj.py();
     let max_depth = max_depth.min(MAX_CONVERSION_DEPTH);
@@ -337,9 +349,10 @@ fn convert<'py>(
     let mut next: Option<(Bound<'_, PyAny>, Seg)> = Some((obj.clone(), Seg::Root));
     loop {
         if let Some((item, seg)) = next.take() {
-            match classify(&item) {
+            match classify(&item, build) {
                 Ok(Step::Scalar(v)) => match stack.last_mut() {
-                    Some(parent) => parent.push(seg, v),
+                    Some(parent) if build => parent.push(seg, v),
+                    Some(_) => {}
                     None => return Ok(v),
                 },
                 Ok(Step::Container(frame)) => {
@@ -354,8 +367,15 @@ fn convert<'py>(
                         return Err(fail(ErrorKind::TooDeep, msg, &stack, &seg));
                     }
                     if let (false, Frame::Object { .. }) = (stack.is_empty(), &frame) {
-                        if let Some(v) = item.cast::<PyDict>().ok().and_then(|d| flat(d, keys)) {
-                            if let Some(parent) = stack.last_mut() {
+                        let flat = item.cast::<PyDict>().ok().and_then(|d| {
+                            if build {
+                                flat(d, keys)
+                            } else {
+                                flat_ok(d, keys).then_some(Value::Null)
+                            }
+                        });
+                        if let Some(v) = flat {
+                            if let Some(parent) = stack.last_mut().filter(|_| build) {
                                 parent.push(seg, v);
                             }
                             continue;
@@ -377,7 +397,7 @@ fn convert<'py>(
         let Some(parent) = stack.last_mut() else {
             return Ok(Value::Null);
         };
-        match parent.next_child(keys, if at_top { top.as_deref_mut() } else { None }) {
+        match parent.next_child(keys, if at_top { top } else { None }) {
             Ok(Some(child)) => next = Some(child),
             Ok(None) => {
                 let Some(done) = stack.pop() else { continue };
@@ -385,7 +405,8 @@ fn convert<'py>(
                 let seg = done.seg.clone();
                 let v = done.finish();
                 match stack.last_mut() {
-                    Some(parent) => parent.push(seg, v),
+                    Some(parent) if build => parent.push(seg, v),
+                    Some(_) => {}
                     None => return Ok(v),
                 }
             }
@@ -590,35 +611,171 @@ impl<'py> Back<'py, '_> {
     }
 }
 
-/// The resource after a PATCH applied to the part [`members_to_value`] converted: a new dict with the members in
-/// the input's order, each converted one replaced by its value in `part` (or left out when `part` no longer has
-/// it), the others the very same objects, then the members `part` gained.
-pub fn members_to_py<'py>(
+/// A member of an object being built from the overlay: its key, its value there, the input's value at its place.
+type Placing<'a, 'py> = (&'a str, &'a Lazy<PyNode<'py>>, Option<Bound<'py, PyAny>>);
+
+/// Whether converting `obj` (already checked to be JSON) would give an object equal to it in value and in type
+/// ([`Back::same`] without the conversion): exact `dict` with `str` keys, `list`, `str`, `int`, `float`, `bool`,
+/// `None`, at most `depth` levels deep.
+fn pure(obj: &Bound<'_, PyAny>, depth: usize) -> bool {
+    if obj.is_none()
+        || obj.is_exact_instance_of::<PyString>()
+        || obj.is_exact_instance_of::<PyBool>()
+        || obj.is_exact_instance_of::<PyInt>()
+        || obj.is_exact_instance_of::<PyFloat>()
+    {
+        return true;
+    }
+    if depth == 0 {
+        return false;
+    }
+    if let Ok(list) = obj.cast_exact::<PyList>() {
+        return list.iter().all(|item| pure(&item, depth - 1));
+    }
+    if let Ok(dict) = obj.cast_exact::<PyDict>() {
+        return dict.iter().all(|(k, v)| k.is_exact_instance_of::<PyString>() && pure(&v, depth - 1));
+    }
+    false
+}
+
+impl<'py> Back<'py, '_> {
+    /// A value the request did not write, where converting both ways would have put it: the object itself when
+    /// it sits in a list and converting would give the same ([`pure`]), else what converting gives.
+    fn host(&mut self, obj: &Bound<'py, PyAny>, in_list: bool, max_depth: usize) -> PyResult<Bound<'py, PyAny>> {
+        if in_list && pure(obj, SAME_DEPTH) {
+            return Ok(obj.clone());
+        }
+        let v = to_value(obj, max_depth, What::Resource)?;
+        let out = self.value(&v, Some(obj));
+        self.py.detach(move || drop(v));
+        out
+    }
+
+    /// The Python value of one place of the overlay. `orig` is the input's value at the same place: its keys keep
+    /// their order there, and in a list an element of it that the request left as it was is that element.
+    fn lazy(
+        &mut self,
+        lazy: &Lazy<PyNode<'py>>,
+        orig: Option<&Bound<'py, PyAny>>,
+        in_list: bool,
+        max_depth: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        match lazy {
+            Lazy::Host(h) => self.host(&h.0, in_list, max_depth),
+            Lazy::Owned(v) => self.value(v, orig),
+            Lazy::Array(items) => {
+                let list = PyList::empty(self.py);
+                let orig = orig.and_then(|o| o.cast_exact::<PyList>().ok());
+                let mut at: usize = 0;
+                for item in items {
+                    let o = match item {
+                        Lazy::Host(h) => {
+                            // Keep in step with the input: the place after this element in it.
+                            let found = (at..at.saturating_add(LOOKAHEAD))
+                                .map_while(|j| orig.and_then(|o| o.get_item(j).ok()).map(|e| (j, e)))
+                                .find(|(_, e)| e.is(&h.0));
+                            if let Some((j, _)) = found {
+                                at = j + 1;
+                            }
+                            None
+                        }
+                        _ => {
+                            let o = orig.and_then(|o| o.get_item(at).ok());
+                            at += 1;
+                            o
+                        }
+                    };
+                    list.append(self.lazy(item, o.as_ref(), true, max_depth)?)?;
+                }
+                Ok(list.into_any())
+            }
+            Lazy::Object(members) => {
+                let dict = PyDict::new(self.py);
+                let orig = orig.and_then(|o| o.cast::<PyDict>().ok());
+                let mut order: Vec<Placing<'_, 'py>> = Vec::with_capacity(members.len());
+                let mut placed = Placed::default();
+                if let Some(o) = orig {
+                    for (key, value) in o.iter() {
+                        let Ok(k) = key.cast::<PyString>() else { continue };
+                        let Some(k) = self.keys.text(k) else { continue };
+                        if let Some((name, item)) = members.iter().find(|(n, _)| *n == k) {
+                            if placed.insert(name.as_str()) {
+                                order.push((name, item, Some(value)));
+                            }
+                        }
+                    }
+                }
+                if order.len() < members.len() {
+                    let mut rest: Vec<Placing<'_, 'py>> = members
+                        .iter()
+                        .filter(|(k, _)| !placed.contains(k.as_str()))
+                        .map(|(k, v)| (k.as_str(), v, None))
+                        .collect();
+                    // New keys follow in key order, as a converted object holds them.
+                    rest.sort_by(|a, b| a.0.cmp(b.0));
+                    order.extend(rest);
+                }
+                for (k, item, o) in order {
+                    let child = self.lazy(item, o.as_ref(), false, max_depth)?;
+                    dict.set_item(self.key(k), child)?;
+                }
+                Ok(dict.into_any())
+            }
+        }
+    }
+}
+
+/// The resource after a PATCH applied through the overlay ([`Patch::apply_to`](scim_expr::Patch::apply_to)): a new
+/// dict with the members in the input's order, each member the request can touch (`keep`) as converting it both
+/// ways would give it (or left out when removed), the others the very same objects, then the members the request
+/// added, in key order. What the request did not write is taken from the input, not converted, except members it
+/// could touch but did not write.
+pub fn overlay_to_py<'py>(
     py: Python<'py>,
-    part: &Value,
-    members: &[Member<'py>],
+    resource: &Bound<'py, PyDict>,
+    lazy: &Lazy<PyNode<'py>>,
+    keep: &dyn Fn(&str) -> bool,
+    max_depth: usize,
     keys: &mut KeyTexts<'py>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let empty = Map::new();
-    let part = part.as_object().unwrap_or(&empty);
     let out = PyDict::new(py);
+    let root = match lazy {
+        Lazy::Object(members) => Some(members.as_slice()),
+        _ => None,
+    };
     let mut back = Back { py, names: Vec::new(), keys };
-    let mut placed = Placed::default();
-    for m in members {
-        let Some(name) = &m.converted else {
-            out.set_item(&m.key, &m.value)?;
+    let mut placed: HashSet<String> = HashSet::new();
+    // A snapshot: building the result allocates objects the garbage collector tracks.
+    let items: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)> = resource.iter().collect();
+    for (key, value) in items {
+        // Every key was checked to be a str without lone surrogates.
+        let Some(name) = key.cast::<PyString>().ok().and_then(|k| back.keys.text(k)) else { continue };
+        if !keep(&name) {
+            out.set_item(&key, &value)?;
+            placed.insert(name);
             continue;
+        }
+        let item = match root {
+            None => back.host(&value, false, max_depth)?,
+            Some(members) => match members.iter().find(|(k, _)| *k == name) {
+                Some((_, item)) => back.lazy(item, Some(&value), false, max_depth)?,
+                None => {
+                    placed.insert(name);
+                    continue;
+                }
+            },
         };
-        let Some((name, v)) = part.get_key_value(name) else { continue };
         // A key that is a str subclass becomes a str, as converting would make it.
-        let key = if m.key.is_exact_instance_of::<PyString>() { m.key.clone() } else { back.key(name).into_any() };
-        out.set_item(key, back.value(v, Some(&m.value))?)?;
+        let key = if key.is_exact_instance_of::<PyString>() { key.clone() } else { back.key(&name).into_any() };
+        out.set_item(key, item)?;
         placed.insert(name);
     }
-    for (name, v) in part {
-        if !placed.contains(name) {
-            out.set_item(back.key(name), back.value(v, None)?)?;
-        }
+    let mut added: Vec<&(String, Lazy<PyNode<'py>>)> =
+        root.into_iter().flatten().filter(|(k, _)| !placed.contains(k)).collect();
+    added.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, item) in added {
+        let child = back.lazy(item, None, false, max_depth)?;
+        out.set_item(back.key(name), child)?;
     }
     Ok(out)
 }

@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use scim_expr::overlay::Host;
 use scim_expr::{ErrorKind, Node, Num, View};
 
 use crate::errors::document_error;
@@ -118,6 +119,37 @@ impl<'py> Node for PyNode<'py> {
             }
         }
         Ok(false)
+    }
+}
+
+/// What the PATCH engine reads beyond a filter's reads, for `Patch.apply`'s copy-on-write overlay. Nothing here runs
+/// Python code while a dict is being iterated (the callbacks only read), so no finalizer can change it meanwhile.
+impl<'py> Host for PyNode<'py> {
+    fn member(&self, key: &str) -> PyResult<Option<Self>> {
+        let Ok(d) = self.0.cast::<PyDict>() else {
+            return Ok(None);
+        };
+        Ok(d.get_item(key)?.map(PyNode))
+    }
+
+    fn members(&self, f: &mut dyn FnMut(&str, Self) -> PyResult<bool>) -> PyResult<()> {
+        let Ok(d) = self.0.cast::<PyDict>() else {
+            return Ok(());
+        };
+        for (key, value) in d.iter() {
+            let Ok(k) = key.cast::<PyString>() else {
+                return Err(not_json(d.py(), format!("an object with a key of type {}", type_name(&key))));
+            };
+            let text = k.to_cow().map_err(|_| not_json(d.py(), "a key with a lone surrogate".into()))?;
+            if !f(&text, PyNode(value))? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn member_count(&self) -> PyResult<usize> {
+        Ok(self.0.cast::<PyDict>().map_or(0, |d| d.len()))
     }
 }
 
