@@ -21,7 +21,7 @@ use scim_expr::ErrorKind;
 use serde_json::{Map, Number, Value};
 
 use crate::errors::document_error;
-use crate::node::{type_name, PyNode};
+use crate::node::{type_name, Keyed};
 
 /// The deepest nesting converted whatever `Limits.max_document_depth` says: deeper values would make the core's
 /// recursive drops and comparisons of `serde_json::Value` a risk to the stack.
@@ -233,11 +233,30 @@ fn flat<'py>(dict: &Bound<'py, PyDict>, keys: &mut KeyTexts<'py>) -> Option<Valu
     Some(Value::Object(out))
 }
 
-/// Whether [`flat`] would convert `dict`, without converting it.
-fn flat_ok<'py>(dict: &Bound<'py, PyDict>, keys: &KeyTexts<'py>) -> bool {
-    dict.iter().all(|(key, value)| {
-        key.cast::<PyString>().is_ok_and(|k| keys.find(k).is_some() || k.to_cow().is_ok()) && scalar_ok(&value)
-    })
+/// Whether [`flat`] would convert `dict`, without converting it: `None` if not, else whether its keys and values
+/// are all of the exact types converting gives ([`exact`]).
+fn flat_ok<'py>(dict: &Bound<'py, PyDict>, keys: &KeyTexts<'py>) -> Option<bool> {
+    let mut all_exact = true;
+    for (key, value) in dict.iter() {
+        let k = key.cast::<PyString>().ok()?;
+        if !(keys.find(k).is_some() || k.to_cow().is_ok()) || !scalar_ok(&value) {
+            return None;
+        }
+        all_exact = all_exact && k.is_exact_instance_of::<PyString>() && exact(&value);
+    }
+    Some(all_exact)
+}
+
+/// Whether `item` is of a type converting gives back (`dict`, `list`, `str`, `int`, `float`, `bool`, `None`), not
+/// a subclass or a tuple.
+fn exact(item: &Bound<'_, PyAny>) -> bool {
+    item.is_none()
+        || item.is_exact_instance_of::<PyString>()
+        || item.is_exact_instance_of::<PyDict>()
+        || item.is_exact_instance_of::<PyInt>()
+        || item.is_exact_instance_of::<PyFloat>()
+        || item.is_exact_instance_of::<PyBool>()
+        || item.is_exact_instance_of::<PyList>()
 }
 
 /// Whether [`scalar`] would convert `item`, without converting it.
@@ -316,19 +335,25 @@ impl<'py> Open<'py> {
 
 /// Converts `obj` to JSON, refusing nesting deeper than `max_depth` (capped at [`MAX_CONVERSION_DEPTH`]).
 pub fn to_value(obj: &Bound<'_, PyAny>, max_depth: usize, what: What) -> PyResult<Value> {
-    convert(obj, max_depth, what, &mut KeyTexts::default(), None, true)
+    convert(obj, max_depth, what, &mut KeyTexts::default(), None, None)
 }
 
 /// Checks the members of `resource` whose key `keep` accepts as converting them would, with the same errors, and
 /// converts nothing: every key must be a str, and those members JSON values (not cyclic, not too deep). The
-/// other members' values are not read.
+/// other members' values are not read. Returns the names of the checked members that converting would give back
+/// as they are (exact types only, within [`SAME_DEPTH`] levels), when every key of `resource` is an exact str.
 pub fn check_members<'py>(
     resource: &Bound<'py, PyDict>,
     keep: &dyn Fn(&str) -> bool,
     max_depth: usize,
     keys: &mut KeyTexts<'py>,
-) -> PyResult<()> {
-    convert(resource.as_any(), max_depth, What::Resource, keys, Some(&Top { keep }), false).map(drop)
+) -> PyResult<Vec<String>> {
+    let mut clean = Vec::new();
+    convert(resource.as_any(), max_depth, What::Resource, keys, Some(&Top { keep }), Some(&mut clean))?;
+    if !resource.keys().iter().all(|k| k.is_exact_instance_of::<PyString>()) {
+        clean.clear();
+    }
+    Ok(clean)
 }
 
 fn convert<'py>(
@@ -337,8 +362,11 @@ fn convert<'py>(
     what: What,
     keys: &mut KeyTexts<'py>,
     top: Option<&Top<'_>>,
-    build: bool,
+    mut clean: Option<&mut Vec<String>>,
 ) -> PyResult<Value> {
+    // With `clean`, only checked: nothing is built, and the top-level members found clean are listed there.
+    let build = clean.is_none();
+    let mut member: Option<(String, bool)> = None;
     let py = obj.py();
     let max_depth = max_depth.min(MAX_CONVERSION_DEPTH);
     let fail = |kind: ErrorKind, msg: String, stack: &[Open<'_>], seg: &Seg| {
@@ -349,7 +377,12 @@ fn convert<'py>(
     let mut next: Option<(Bound<'_, PyAny>, Seg)> = Some((obj.clone(), Seg::Root));
     loop {
         if let Some((item, seg)) = next.take() {
-            match classify(&item, build) {
+            let step = classify(&item, build);
+            if let Some(m) = member.as_mut().filter(|m| m.1) {
+                let too_deep = stack.len() > SAME_DEPTH && matches!(step, Ok(Step::Container(_)));
+                m.1 = !too_deep && exact(&item);
+            }
+            match step {
                 Ok(Step::Scalar(v)) => match stack.last_mut() {
                     Some(parent) if build => parent.push(seg, v),
                     Some(_) => {}
@@ -371,7 +404,11 @@ fn convert<'py>(
                             if build {
                                 flat(d, keys)
                             } else {
-                                flat_ok(d, keys).then_some(Value::Null)
+                                let checked = flat_ok(d, keys)?;
+                                if let (false, Some(m)) = (checked, member.as_mut()) {
+                                    m.1 = false;
+                                }
+                                Some(Value::Null)
                             }
                         });
                         if let Some(v) = flat {
@@ -397,8 +434,18 @@ fn convert<'py>(
         let Some(parent) = stack.last_mut() else {
             return Ok(Value::Null);
         };
+        if at_top {
+            if let (Some((name, true)), Some(clean)) = (member.take(), clean.as_deref_mut()) {
+                clean.push(name);
+            }
+        }
         match parent.next_child(keys, if at_top { top } else { None }) {
-            Ok(Some(child)) => next = Some(child),
+            Ok(Some(child)) => {
+                if let (true, false, Seg::Key(k)) = (at_top, build, &child.1) {
+                    member = Some((k.clone(), true));
+                }
+                next = Some(child);
+            }
             Ok(None) => {
                 let Some(done) = stack.pop() else { continue };
                 open.remove(&done.id);
@@ -459,6 +506,9 @@ struct Back<'py, 'k> {
     py: Python<'py>,
     names: Vec<(String, Bound<'py, PyString>)>,
     keys: &'k mut KeyTexts<'py>,
+    /// Whether the values being built come from a member [`check_members`] found clean: its list elements need
+    /// no [`pure`] check.
+    clean: bool,
 }
 
 impl<'py> Back<'py, '_> {
@@ -612,7 +662,7 @@ impl<'py> Back<'py, '_> {
 }
 
 /// A member of an object being built from the overlay: its key, its value there, the input's value at its place.
-type Placing<'a, 'py> = (&'a str, &'a Lazy<PyNode<'py>>, Option<Bound<'py, PyAny>>);
+type Placing<'a, 'py, 'k> = (&'a str, &'a Lazy<Keyed<'py, 'k>>, Option<Bound<'py, PyAny>>);
 
 /// Whether converting `obj` (already checked to be JSON) would give an object equal to it in value and in type
 /// ([`Back::same`] without the conversion): exact `dict` with `str` keys, `list`, `str`, `int`, `float`, `bool`,
@@ -642,7 +692,7 @@ impl<'py> Back<'py, '_> {
     /// A value the request did not write, where converting both ways would have put it: the object itself when
     /// it sits in a list and converting would give the same ([`pure`]), else what converting gives.
     fn host(&mut self, obj: &Bound<'py, PyAny>, in_list: bool, max_depth: usize) -> PyResult<Bound<'py, PyAny>> {
-        if in_list && pure(obj, SAME_DEPTH) {
+        if in_list && (self.clean || pure(obj, SAME_DEPTH)) {
             return Ok(obj.clone());
         }
         let v = to_value(obj, max_depth, What::Resource)?;
@@ -655,13 +705,13 @@ impl<'py> Back<'py, '_> {
     /// their order there, and in a list an element of it that the request left as it was is that element.
     fn lazy(
         &mut self,
-        lazy: &Lazy<PyNode<'py>>,
+        lazy: &Lazy<Keyed<'py, '_>>,
         orig: Option<&Bound<'py, PyAny>>,
         in_list: bool,
         max_depth: usize,
     ) -> PyResult<Bound<'py, PyAny>> {
         match lazy {
-            Lazy::Host(h) => self.host(&h.0, in_list, max_depth),
+            Lazy::Host(h) => self.host(&h.node.0, in_list, max_depth),
             Lazy::Owned(v) => self.value(v, orig),
             Lazy::Array(items) => {
                 let list = PyList::empty(self.py);
@@ -673,7 +723,7 @@ impl<'py> Back<'py, '_> {
                             // Keep in step with the input: the place after this element in it.
                             let found = (at..at.saturating_add(LOOKAHEAD))
                                 .map_while(|j| orig.and_then(|o| o.get_item(j).ok()).map(|e| (j, e)))
-                                .find(|(_, e)| e.is(&h.0));
+                                .find(|(_, e)| e.is(&h.node.0));
                             if let Some((j, _)) = found {
                                 at = j + 1;
                             }
@@ -692,7 +742,7 @@ impl<'py> Back<'py, '_> {
             Lazy::Object(members) => {
                 let dict = PyDict::new(self.py);
                 let orig = orig.and_then(|o| o.cast::<PyDict>().ok());
-                let mut order: Vec<Placing<'_, 'py>> = Vec::with_capacity(members.len());
+                let mut order: Vec<Placing<'_, 'py, '_>> = Vec::with_capacity(members.len());
                 let mut placed = Placed::default();
                 if let Some(o) = orig {
                     for (key, value) in o.iter() {
@@ -706,7 +756,7 @@ impl<'py> Back<'py, '_> {
                     }
                 }
                 if order.len() < members.len() {
-                    let mut rest: Vec<Placing<'_, 'py>> = members
+                    let mut rest: Vec<Placing<'_, 'py, '_>> = members
                         .iter()
                         .filter(|(k, _)| !placed.contains(k.as_str()))
                         .map(|(k, v)| (k.as_str(), v, None))
@@ -733,8 +783,9 @@ impl<'py> Back<'py, '_> {
 pub fn overlay_to_py<'py>(
     py: Python<'py>,
     resource: &Bound<'py, PyDict>,
-    lazy: &Lazy<PyNode<'py>>,
+    lazy: &Lazy<Keyed<'py, '_>>,
     keep: &dyn Fn(&str) -> bool,
+    clean: &[String],
     max_depth: usize,
     keys: &mut KeyTexts<'py>,
 ) -> PyResult<Bound<'py, PyDict>> {
@@ -743,7 +794,7 @@ pub fn overlay_to_py<'py>(
         Lazy::Object(members) => Some(members.as_slice()),
         _ => None,
     };
-    let mut back = Back { py, names: Vec::new(), keys };
+    let mut back = Back { py, names: Vec::new(), keys, clean: false };
     let mut placed: HashSet<String> = HashSet::new();
     // A snapshot: building the result allocates objects the garbage collector tracks.
     let items: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)> = resource.iter().collect();
@@ -755,6 +806,7 @@ pub fn overlay_to_py<'py>(
             placed.insert(name);
             continue;
         }
+        back.clean = clean.contains(&name);
         let item = match root {
             None => back.host(&value, false, max_depth)?,
             Some(members) => match members.iter().find(|(k, _)| *k == name) {
@@ -770,9 +822,10 @@ pub fn overlay_to_py<'py>(
         out.set_item(key, item)?;
         placed.insert(name);
     }
-    let mut added: Vec<&(String, Lazy<PyNode<'py>>)> =
+    let mut added: Vec<&(String, Lazy<Keyed<'py, '_>>)> =
         root.into_iter().flatten().filter(|(k, _)| !placed.contains(k)).collect();
     added.sort_by(|a, b| a.0.cmp(&b.0));
+    back.clean = false;
     for (name, item) in added {
         let child = back.lazy(item, None, false, max_depth)?;
         out.set_item(back.key(name), child)?;

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::convert::{check_members, overlay_to_py, to_value, KeyTexts, What};
 use crate::errors::scim_error;
 use crate::json::{json_arg, text_bytes};
-use crate::node::{type_name, PyNode};
+use crate::node::{type_name, KeyNames, Keyed, PyNode};
 use crate::options::{build, PyLimits, PyQuirks, PySchemas};
 use crate::text::{depth_exceeds, parse_json};
 
@@ -106,15 +106,17 @@ impl PyPatch {
         };
         let mut keys = KeyTexts::default();
         let touches = |key: &str| self.inner.touches(key);
-        check_members(dict, &touches, self.max_document_depth, &mut keys)?;
+        let clean = check_members(dict, &touches, self.max_document_depth, &mut keys)?;
         // The core reads the dict in place (with the GIL held: it reads Python objects) and only the members the
         // request touches, which are checked to be JSON: a read that still fails is that error.
-        let (lazy, outcome) = match self.inner.apply_to(PyNode(dict.clone().into_any())) {
+        let names = KeyNames::default();
+        let (lazy, outcome) = match self.inner.apply_to(Keyed { node: PyNode(dict.clone().into_any()), names: &names })
+        {
             Ok(done) => done,
             Err(Overlay::Patch(e)) => return Err(patch_error(py, &e, &self.paths)),
             Err(Overlay::Host(e)) => return Err(e),
         };
-        let result = overlay_to_py(py, dict, &lazy, &touches, self.max_document_depth, &mut keys)?;
+        let result = overlay_to_py(py, dict, &lazy, &touches, &clean, self.max_document_depth, &mut keys)?;
         Ok((result.into_any(), outcome))
     }
 
