@@ -367,6 +367,8 @@ impl<E: fmt::Display> fmt::Display for Failure<E> {
     }
 }
 
+impl<E: std::error::Error> std::error::Error for Failure<E> {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -506,8 +506,8 @@ struct Back<'py, 'k> {
     py: Python<'py>,
     names: Vec<(String, Bound<'py, PyString>)>,
     keys: &'k mut KeyTexts<'py>,
-    /// Whether the values being built come from a member [`check_members`] found clean: its list elements need
-    /// no [`pure`] check.
+    /// Whether the values being built come from a member [`check_members`] found clean: what the request did not
+    /// write in it is shared as it is.
     clean: bool,
 }
 
@@ -689,10 +689,11 @@ fn pure(obj: &Bound<'_, PyAny>, depth: usize) -> bool {
 }
 
 impl<'py> Back<'py, '_> {
-    /// A value the request did not write, where converting both ways would have put it: the object itself when
-    /// it sits in a list and converting would give the same ([`pure`]), else what converting gives.
+    /// A value the request did not write: the object itself when converting it would give the same, known for a
+    /// member found clean ([`check_members`]) and checked ([`pure`]) for a list element of another; else what
+    /// converting gives.
     fn host(&mut self, obj: &Bound<'py, PyAny>, in_list: bool, max_depth: usize) -> PyResult<Bound<'py, PyAny>> {
-        if in_list && (self.clean || pure(obj, SAME_DEPTH)) {
+        if self.clean || (in_list && pure(obj, SAME_DEPTH)) {
             return Ok(obj.clone());
         }
         let v = to_value(obj, max_depth, What::Resource)?;
@@ -747,8 +748,8 @@ impl<'py> Back<'py, '_> {
                 if let Some(o) = orig {
                     for (key, value) in o.iter() {
                         let Ok(k) = key.cast::<PyString>() else { continue };
-                        let Some(k) = self.keys.text(k) else { continue };
-                        if let Some((name, item)) = members.iter().find(|(n, _)| *n == k) {
+                        let Ok(k) = k.to_cow() else { continue };
+                        if let Some((name, item)) = members.iter().find(|(n, _)| *n == *k) {
                             if placed.insert(name.as_str()) {
                                 order.push((name, item, Some(value)));
                             }
@@ -778,8 +779,8 @@ impl<'py> Back<'py, '_> {
 /// The resource after a PATCH applied through the overlay ([`Patch::apply_to`](scim_expr::Patch::apply_to)): a new
 /// dict with the members in the input's order, each member the request can touch (`keep`) as converting it both
 /// ways would give it (or left out when removed), the others the very same objects, then the members the request
-/// added, in key order. What the request did not write is taken from the input, not converted, except members it
-/// could touch but did not write.
+/// added, in key order. What the request did not write is the input's own object where converting would give it
+/// back as it is (a member found clean; a list element checked), else converted.
 pub fn overlay_to_py<'py>(
     py: Python<'py>,
     resource: &Bound<'py, PyDict>,
@@ -794,36 +795,43 @@ pub fn overlay_to_py<'py>(
         Lazy::Object(members) => Some(members.as_slice()),
         _ => None,
     };
+    let members = root.unwrap_or_default();
+    // Which of the overlay's members are the input's, found by name: the overlay keeps the input's order, so the
+    // next one is usually the one after the last found.
+    let mut found = vec![false; members.len()];
+    let mut next = 0;
     let mut back = Back { py, names: Vec::new(), keys, clean: false };
-    let mut placed: HashSet<String> = HashSet::new();
     // A snapshot: building the result allocates objects the garbage collector tracks.
     let items: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)> = resource.iter().collect();
     for (key, value) in items {
         // Every key was checked to be a str without lone surrogates.
-        let Some(name) = key.cast::<PyString>().ok().and_then(|k| back.keys.text(k)) else { continue };
+        let Some(name) = key.cast::<PyString>().ok().and_then(|k| k.to_cow().ok()) else { continue };
+        let at = match members.get(next) {
+            Some((k, _)) if *k == *name => Some(next),
+            _ => members.iter().position(|(k, _)| *k == *name),
+        };
+        if let Some(i) = at {
+            next = i + 1;
+            if let Some(f) = found.get_mut(i) {
+                *f = true;
+            }
+        }
         if !keep(&name) {
             out.set_item(&key, &value)?;
-            placed.insert(name);
             continue;
         }
-        back.clean = clean.contains(&name);
-        let item = match root {
-            None => back.host(&value, false, max_depth)?,
-            Some(members) => match members.iter().find(|(k, _)| *k == name) {
-                Some((_, item)) => back.lazy(item, Some(&value), false, max_depth)?,
-                None => {
-                    placed.insert(name);
-                    continue;
-                }
-            },
+        back.clean = clean.iter().any(|c| *c == *name);
+        let item = match (root, at.and_then(|i| members.get(i))) {
+            (None, _) => back.host(&value, false, max_depth)?,
+            (Some(_), Some((_, item))) => back.lazy(item, Some(&value), false, max_depth)?,
+            (Some(_), None) => continue,
         };
         // A key that is a str subclass becomes a str, as converting would make it.
         let key = if key.is_exact_instance_of::<PyString>() { key.clone() } else { back.key(&name).into_any() };
         out.set_item(key, item)?;
-        placed.insert(name);
     }
     let mut added: Vec<&(String, Lazy<Keyed<'py, '_>>)> =
-        root.into_iter().flatten().filter(|(k, _)| !placed.contains(k)).collect();
+        members.iter().zip(&found).filter(|(_, found)| !**found).map(|(m, _)| m).collect();
     added.sort_by(|a, b| a.0.cmp(&b.0));
     back.clean = false;
     for (name, item) in added {

@@ -1,5 +1,6 @@
-//! Applying operations (RFC 7644 §3.5.2.1-3, rfc-digest §2 and §5). Every change goes through the [`Tx`] so that
-//! a failing operation leaves the document exactly as it was.
+//! Applying operations (RFC 7644 §3.5.2.1-3, rfc-digest §2 and §5). The engine reads and writes its document
+//! through [`Doc`]: in place, every change goes through the [`Tx`] so that a failing operation leaves the document
+//! exactly as it was; through the overlay, the host document is only read and a failed request's overlay dropped.
 
 use std::borrow::Cow;
 use std::collections::hash_map::RandomState;
