@@ -1,6 +1,7 @@
 //! Runs one bench case many times, for a profiler: `valgrind --tool=callgrind target/release/examples/profile
 //! patch/apply/group_add_member 20`. Cases: `filter/parse/<case>`, `filter/eval/<case>` (on every user),
-//! `patch/apply/<case>` with the bench's PATCH cases, incl. `group_entra_remove_100` and `group100k_*`.
+//! `patch/apply/<case>` with the bench's PATCH cases, incl. `group_entra_remove_100` and `group100k_*`;
+//! `overlay/apply/<case>`: the same cases through `Patch::apply_to`, the document read in place as the host.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::hint::black_box;
@@ -26,7 +27,11 @@ fn main() {
         for _ in 0..n {
             black_box(w.users.iter().filter(|u| f.matches(u)).count());
         }
-    } else if let Some(case) = id.strip_prefix("patch/apply/") {
+    } else if let Some((overlay, case)) = id
+        .strip_prefix("patch/apply/")
+        .map(|c| (false, c))
+        .or_else(|| id.strip_prefix("overlay/apply/").map(|c| (true, c)))
+    {
         let group = w.group().unwrap().clone();
         let (request, doc, quirks): (Value, Value, &str) = match case {
             "group_entra_remove_100" => (entra_remove_100(&group), group, "entra"),
@@ -48,9 +53,13 @@ fn main() {
         };
         let p = Patch::parse_with(&request, &Options::new().with_quirks(Quirks::preset(quirks).unwrap())).unwrap();
         for _ in 0..n {
-            let mut d = doc.clone();
-            p.apply(&mut d).unwrap();
-            black_box(d);
+            if overlay {
+                black_box(p.apply_to(black_box(&doc)).unwrap());
+            } else {
+                let mut d = doc.clone();
+                p.apply(&mut d).unwrap();
+                black_box(d);
+            }
         }
     } else {
         panic!("no case {id}");

@@ -1,13 +1,25 @@
 //! Any request on any document: never a panic; a failure leaves the document byte-identical; a success leaves
 //! at most one `"primary": true` per array and no two keys equal up to case; applying it to only the members it
-//! touches (`Patch::touches`) gives the same error, or the same document once the other members are put back.
+//! touches (`Patch::touches`) gives the same error, or the same document once the other members are put back;
+//! applying it through the copy-on-write overlay (`Patch::apply_to`, the document as the host, read directly and
+//! through the generic reads of `Plain`) gives the same error, or the same document, `changed` and tolerances.
 //! Input: `[preset][request]\0[document]`; each part is JSON text, or bytes that generate a request or a value.
 #![no_main]
 
 use arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
-use scim_expr::Patch;
-use scim_expr_fuzz::{check_invariants, json_or_value, normalise, options, request, split_nul, split_preset};
+use scim_expr::overlay::Failure;
+use scim_expr::{Error, Outcome, Patch};
+use scim_expr_fuzz::{
+    check_invariants, json_or_value, normalise, options, plain_value, request, split_nul, split_preset, Plain,
+};
+
+fn sure<T>(r: Result<T, Failure<std::convert::Infallible>>) -> Result<T, Error> {
+    r.map_err(|e| match e {
+        Failure::Patch(e) => e,
+        Failure::Host(never) => match never {},
+    })
+}
 
 fuzz_target!(|data: &[u8]| {
     let (quirks, rest) = split_preset(data);
@@ -24,7 +36,24 @@ fuzz_target!(|data: &[u8]| {
             .unwrap_or_default(),
     );
     let partial = doc.is_object().then(|| patch.apply(&mut part));
+    let direct = sure(patch.apply_to(&original)).map(|(lazy, outcome)| (lazy.to_value(), outcome));
+    let plain = sure(patch.apply_to(Plain(&original))).map(|(lazy, outcome)| (plain_value(&lazy), outcome));
     let whole = patch.apply(&mut doc);
+    for (how, overlay) in [("overlay", direct), ("overlay through Plain", plain)] {
+        let summary = |o: &Outcome| (o.changed(), o.quirks_fired());
+        match (&whole, overlay) {
+            (Err(a), Err(b)) => assert_eq!(
+                (a.code(), a.to_string(), a.position(), a.operation()),
+                (b.code(), b.to_string(), b.position(), b.operation()),
+                "{how}, request {req}"
+            ),
+            (Ok(a), Ok((got, b))) => {
+                assert_eq!(got, doc, "{how}, request {req}");
+                assert_eq!(summary(a), summary(&b), "{how}, request {req}");
+            }
+            (a, b) => panic!("{how} and in place disagree: {a:?} / {:?}, request {req}", b.map(|(_, o)| o)),
+        }
+    }
     match (&whole, &partial) {
         (Err(a), Some(Err(b))) => assert_eq!(a.to_string(), b.to_string(), "partial application, request {req}"),
         (Ok(_), Some(Ok(_))) => {

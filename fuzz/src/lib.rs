@@ -268,3 +268,55 @@ pub fn normalise(v: &mut Value) {
         _ => {}
     }
 }
+
+/// A host that offers only the reads a binding's host must (no `eq_value` or `member_count` of its own), so that
+/// applying through it exercises the engine's generic equality, counting and hashing of host values.
+#[derive(Debug, Clone, Copy)]
+pub struct Plain<'v>(pub &'v Value);
+
+impl scim_expr::Node for Plain<'_> {
+    type Error = std::convert::Infallible;
+
+    fn view(&self) -> std::result::Result<scim_expr::View<'_>, Self::Error> {
+        self.0.view()
+    }
+
+    fn get(&self, name: &str) -> std::result::Result<Option<Self>, Self::Error> {
+        Ok(scim_expr::Node::get(&self.0, name)?.map(Plain))
+    }
+
+    fn index(&self, i: usize) -> std::result::Result<Option<Self>, Self::Error> {
+        Ok(scim_expr::Node::index(&self.0, i)?.map(Plain))
+    }
+
+    fn any_member(
+        &self,
+        f: &mut dyn FnMut(&Self) -> std::result::Result<bool, Self::Error>,
+    ) -> std::result::Result<bool, Self::Error> {
+        self.0.any_member(&mut |v| f(&Plain(v)))
+    }
+}
+
+impl scim_expr::overlay::Host for Plain<'_> {
+    fn member(&self, key: &str) -> std::result::Result<Option<Self>, Self::Error> {
+        Ok(self.0.member(key)?.map(Plain))
+    }
+
+    fn members(
+        &self,
+        f: &mut dyn FnMut(&str, Self) -> std::result::Result<bool, Self::Error>,
+    ) -> std::result::Result<(), Self::Error> {
+        self.0.members(&mut |k, v| f(k, Plain(v)))
+    }
+}
+
+/// The document a [`Plain`] overlay stands for.
+pub fn plain_value(lazy: &scim_expr::overlay::Lazy<Plain<'_>>) -> Value {
+    use scim_expr::overlay::Lazy;
+    match lazy {
+        Lazy::Host(p) => p.0.clone(),
+        Lazy::Owned(v) => v.clone(),
+        Lazy::Object(members) => Value::Object(members.iter().map(|(k, v)| (k.clone(), plain_value(v))).collect()),
+        Lazy::Array(items) => Value::Array(items.iter().map(plain_value).collect()),
+    }
+}

@@ -8,6 +8,7 @@ pub mod filter;
 mod grammar;
 pub mod node;
 mod options;
+pub mod overlay;
 pub mod patch;
 mod path;
 mod quirks;

@@ -3,10 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::collections::{BTreeMap, HashSet};
+use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use scim_expr::{Error, Filter, Limits, Options, Patch, Path as ScimPath, Quirks, Schemas};
+use scim_expr::overlay::{Failure, Host, Lazy};
+use scim_expr::{Error, Filter, Limits, Node, Options, Patch, Path as ScimPath, Quirks, Schemas, View};
 use serde_json::Value;
 
 fn vectors_dir() -> PathBuf {
@@ -170,6 +172,7 @@ fn run_patch_case(group: &Value, case: &Value) -> Result<(), String> {
     let result = Patch::parse_with(request, &options).and_then(|p| p.apply(&mut doc));
     if let Ok(patch) = Patch::parse_with(request, &options) {
         check_partial(&patch, original, &result, &doc)?;
+        check_overlay(&patch, original, &result, &doc)?;
     }
     if let Some(want) = case.get("error") {
         let err = match result {
@@ -240,6 +243,91 @@ fn check_partial(
             }
         }
         (a, b) => return Err(format!("partial application: {b:?}, whole resource: {a:?}")),
+    }
+    Ok(())
+}
+
+/// A host that offers only the reads a binding's host must: equality, member counts and hashing go through the
+/// engine's generic walks, as they do for Python dicts, instead of `Value`'s own.
+#[derive(Debug, Clone, Copy)]
+struct Plain<'v>(&'v Value);
+
+impl Node for Plain<'_> {
+    type Error = Infallible;
+
+    fn view(&self) -> Result<View<'_>, Infallible> {
+        self.0.view()
+    }
+
+    fn get(&self, name: &str) -> Result<Option<Self>, Infallible> {
+        Ok(Node::get(&self.0, name)?.map(Plain))
+    }
+
+    fn index(&self, i: usize) -> Result<Option<Self>, Infallible> {
+        Ok(Node::index(&self.0, i)?.map(Plain))
+    }
+
+    fn any_member(&self, f: &mut dyn FnMut(&Self) -> Result<bool, Infallible>) -> Result<bool, Infallible> {
+        self.0.any_member(&mut |v| f(&Plain(v)))
+    }
+}
+
+impl Host for Plain<'_> {
+    fn member(&self, key: &str) -> Result<Option<Self>, Infallible> {
+        Ok(self.0.member(key)?.map(Plain))
+    }
+
+    fn members(&self, f: &mut dyn FnMut(&str, Self) -> Result<bool, Infallible>) -> Result<(), Infallible> {
+        self.0.members(&mut |k, v| f(k, Plain(v)))
+    }
+}
+
+fn plain_value(lazy: &Lazy<Plain<'_>>) -> Value {
+    match lazy {
+        Lazy::Host(p) => p.0.clone(),
+        Lazy::Owned(v) => v.clone(),
+        Lazy::Object(members) => Value::Object(members.iter().map(|(k, v)| (k.clone(), plain_value(v))).collect()),
+        Lazy::Array(items) => Value::Array(items.iter().map(plain_value).collect()),
+    }
+}
+
+/// [`Patch::apply_to`]: applying the request through the copy-on-write overlay, with the document read in place
+/// as the host (once as `&Value`, once through [`Plain`]), gives the same document, `changed`, tolerances and error
+/// (kind, message, position, operation) as applying it in place.
+fn check_overlay(
+    patch: &Patch,
+    original: &Value,
+    full: &Result<scim_expr::Outcome, Error>,
+    full_doc: &Value,
+) -> Result<(), String> {
+    fn sure<T>(r: Result<T, Failure<Infallible>>) -> Result<T, Error> {
+        r.map_err(|e| match e {
+            Failure::Patch(e) => e,
+            Failure::Host(never) => match never {},
+        })
+    }
+    let direct = sure(patch.apply_to(original)).map(|(lazy, outcome)| (lazy.to_value(), outcome));
+    let plain = sure(patch.apply_to(Plain(original))).map(|(lazy, outcome)| (plain_value(&lazy), outcome));
+    for (how, overlay) in [("overlay", direct), ("overlay through Plain", plain)] {
+        match (full, overlay) {
+            (Err(a), Err(b)) => {
+                fn describe(e: &Error) -> (&str, String, Option<usize>, Option<usize>) {
+                    (e.code(), e.to_string(), e.position(), e.operation())
+                }
+                if describe(a) != describe(&b) {
+                    return Err(format!("{how}: error {b}, in place: {a}"));
+                }
+            }
+            (Ok(a), Ok((got, b))) => {
+                if got != *full_doc {
+                    return Err(format!("{how} gave {got}, in place {full_doc}"));
+                }
+                if (a.changed(), a.quirks_fired()) != (b.changed(), b.quirks_fired()) {
+                    return Err(format!("{how}: changed or quirks_fired differ"));
+                }
+            }
+            (a, b) => return Err(format!("{how}: {:?}, in place: {a:?}", b.map(|(_, o)| o))),
+        }
     }
     Ok(())
 }

@@ -2,9 +2,10 @@
 //! costs no Rust or Python recursion: it stops at the depth bound with `document.too_deep`. A container met again
 //! on its own path is `document.cyclic`; what JSON cannot hold is `document.not_json`.
 //!
-//! A PATCH converts only the top-level members its request touches ([`members_to_value`]) and builds the result
-//! from them and the input's other members, shared ([`members_to_py`]). On the way back, a list element that the
-//! request left equal to the input's element at the same place (checked, value and type) is that element itself.
+//! A PATCH checks the top-level members its request touches as converting them would ([`check_members`]), lets
+//! the core read the dict in place, and builds the result from the core's copy-on-write overlay and the input's
+//! other members, shared ([`overlay_to_py`]): only what the request wrote is converted back, and a list element
+//! that it left as it was is that element itself when converting it would give the same (value and type).
 //!
 //! Reading a dict while converting uses `PyDict_Next` with no snapshot: nothing here runs Python code or allocates
 //! an object the garbage collector tracks while a dict is being read, so no finalizer can change it meanwhile.
@@ -15,11 +16,12 @@ use std::hash::{BuildHasherDefault, Hasher};
 use pyo3::prelude::*;
 use pyo3::types::iter::BoundDictIterator;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use scim_expr::overlay::Lazy;
 use scim_expr::ErrorKind;
 use serde_json::{Map, Number, Value};
 
 use crate::errors::document_error;
-use crate::node::type_name;
+use crate::node::{type_name, Keyed};
 
 /// The deepest nesting converted whatever `Limits.max_document_depth` says: deeper values would make the core's
 /// recursive drops and comparisons of `serde_json::Value` a risk to the stack.
@@ -123,17 +125,9 @@ enum Step<'py> {
     Container(Frame<'py>),
 }
 
-/// A top-level member of a resource converted in part: its key and value objects, and its name when converted.
-pub struct Member<'py> {
-    key: Bound<'py, PyAny>,
-    value: Bound<'py, PyAny>,
-    converted: Option<String>,
-}
-
-/// The members of the resource's top level: which to convert, and each one as found.
-struct Top<'a, 'py> {
+/// Which members of the resource's top level to convert (or check).
+struct Top<'a> {
     keep: &'a dyn Fn(&str) -> bool,
-    members: Vec<Member<'py>>,
 }
 
 /// Where a value sits: `Operations[1].value.name`.
@@ -172,15 +166,17 @@ fn operation_of(what: What, stack: &[Open<'_>], last: &Seg) -> Option<usize> {
     }
 }
 
-fn classify<'py>(item: &Bound<'py, PyAny>) -> Result<Step<'py>, String> {
+/// What `item` is, as JSON; with `build` false only checked (strings are not copied, frames collect nothing).
+fn classify<'py>(item: &Bound<'py, PyAny>, build: bool) -> Result<Step<'py>, String> {
     if let Ok(s) = item.cast::<PyString>() {
-        return s.to_cow().map(|s| Step::Scalar(Value::String(s.into_owned()))).map_err(|_| lone_surrogate());
+        let text = s.to_cow().map_err(|_| lone_surrogate())?;
+        return Ok(Step::Scalar(if build { Value::String(text.into_owned()) } else { Value::Null }));
     }
     if let Ok(d) = item.cast::<PyDict>() {
         return Ok(Step::Container(Frame::Object { items: d.iter(), out: Map::new() }));
     }
     if let Ok(l) = item.cast::<PyList>() {
-        let out = Vec::with_capacity(l.len());
+        let out = Vec::with_capacity(if build { l.len() } else { 0 });
         return Ok(Step::Container(Frame::List { list: l.clone(), next: 0, out }));
     }
     if let Ok(b) = item.cast::<PyBool>() {
@@ -203,7 +199,7 @@ fn classify<'py>(item: &Bound<'py, PyAny>) -> Result<Step<'py>, String> {
         return Ok(Step::Scalar(Value::Null));
     }
     if let Ok(t) = item.cast::<PyTuple>() {
-        let out = Vec::with_capacity(t.len());
+        let out = Vec::with_capacity(if build { t.len() } else { 0 });
         return Ok(Step::Container(Frame::Tuple { tuple: t.clone(), next: 0, out }));
     }
     Err(format!("a value of type {}", type_name(item)))
@@ -237,6 +233,46 @@ fn flat<'py>(dict: &Bound<'py, PyDict>, keys: &mut KeyTexts<'py>) -> Option<Valu
     Some(Value::Object(out))
 }
 
+/// Whether [`flat`] would convert `dict`, without converting it: `None` if not, else whether its keys and values
+/// are all of the exact types converting gives ([`exact`]).
+fn flat_ok<'py>(dict: &Bound<'py, PyDict>, keys: &KeyTexts<'py>) -> Option<bool> {
+    let mut all_exact = true;
+    for (key, value) in dict.iter() {
+        let k = key.cast::<PyString>().ok()?;
+        if !(keys.find(k).is_some() || k.to_cow().is_ok()) || !scalar_ok(&value) {
+            return None;
+        }
+        all_exact = all_exact && k.is_exact_instance_of::<PyString>() && exact(&value);
+    }
+    Some(all_exact)
+}
+
+/// Whether `item` is of a type converting gives back (`dict`, `list`, `str`, `int`, `float`, `bool`, `None`), not
+/// a subclass or a tuple.
+fn exact(item: &Bound<'_, PyAny>) -> bool {
+    item.is_none()
+        || item.is_exact_instance_of::<PyString>()
+        || item.is_exact_instance_of::<PyDict>()
+        || item.is_exact_instance_of::<PyInt>()
+        || item.is_exact_instance_of::<PyFloat>()
+        || item.is_exact_instance_of::<PyBool>()
+        || item.is_exact_instance_of::<PyList>()
+}
+
+/// Whether [`scalar`] would convert `item`, without converting it.
+fn scalar_ok(item: &Bound<'_, PyAny>) -> bool {
+    if let Ok(s) = item.cast::<PyString>() {
+        return s.to_cow().is_ok();
+    }
+    if item.cast::<PyBool>().is_ok() || item.is_none() {
+        return true;
+    }
+    if let Ok(i) = item.cast::<PyInt>() {
+        return i.extract::<i64>().is_ok() || i.extract::<u64>().is_ok();
+    }
+    item.cast::<PyFloat>().is_ok_and(|f| f.value().is_finite())
+}
+
 fn lone_surrogate() -> String {
     "a string with a lone surrogate".into()
 }
@@ -244,7 +280,7 @@ fn lone_surrogate() -> String {
 impl<'py> Open<'py> {
     /// The next member or element, with where it goes. At the top level of a partial conversion (`top`), a member
     /// that is not kept is recorded there and skipped.
-    fn next_child(&mut self, keys: &mut KeyTexts<'py>, mut top: Option<&mut Top<'_, 'py>>) -> Child<'py> {
+    fn next_child(&mut self, keys: &mut KeyTexts<'py>, top: Option<&Top<'_>>) -> Child<'py> {
         match &mut self.frame {
             Frame::List { list, next, .. } => {
                 let i = *next;
@@ -271,13 +307,8 @@ impl<'py> Open<'py> {
                 let Some(k) = keys.text(k) else {
                     return Err(("a key with a lone surrogate".to_string(), seg_for_error()));
                 };
-                if let Some(top) = top.as_deref_mut() {
-                    let keep = (top.keep)(&k);
-                    let converted = keep.then(|| k.clone());
-                    top.members.push(Member { key, value: value.clone(), converted });
-                    if !keep {
-                        continue;
-                    }
+                if top.is_some_and(|top| !(top.keep)(&k)) {
+                    continue;
                 }
                 return Ok(Some((value, Seg::Key(k))));
             },
@@ -304,20 +335,25 @@ impl<'py> Open<'py> {
 
 /// Converts `obj` to JSON, refusing nesting deeper than `max_depth` (capped at [`MAX_CONVERSION_DEPTH`]).
 pub fn to_value(obj: &Bound<'_, PyAny>, max_depth: usize, what: What) -> PyResult<Value> {
-    convert(obj, max_depth, what, &mut KeyTexts::default(), None)
+    convert(obj, max_depth, what, &mut KeyTexts::default(), None, None)
 }
 
-/// Converts the members of `resource` whose key `keep` accepts into a JSON object, and returns it with every
-/// member as found, for [`members_to_py`]. Every key must be a str; the other members' values are not read.
-pub fn members_to_value<'py>(
+/// Checks the members of `resource` whose key `keep` accepts as converting them would, with the same errors, and
+/// converts nothing: every key must be a str, and those members JSON values (not cyclic, not too deep). The
+/// other members' values are not read. Returns the names of the checked members that converting would give back
+/// as they are (exact types only, within [`SAME_DEPTH`] levels), when every key of `resource` is an exact str.
+pub fn check_members<'py>(
     resource: &Bound<'py, PyDict>,
     keep: &dyn Fn(&str) -> bool,
     max_depth: usize,
     keys: &mut KeyTexts<'py>,
-) -> PyResult<(Value, Vec<Member<'py>>)> {
-    let mut top = Top { keep, members: Vec::with_capacity(resource.len()) };
-    let part = convert(resource.as_any(), max_depth, What::Resource, keys, Some(&mut top))?;
-    Ok((part, top.members))
+) -> PyResult<Vec<String>> {
+    let mut clean = Vec::new();
+    convert(resource.as_any(), max_depth, What::Resource, keys, Some(&Top { keep }), Some(&mut clean))?;
+    if !resource.keys().iter().all(|k| k.is_exact_instance_of::<PyString>()) {
+        clean.clear();
+    }
+    Ok(clean)
 }
 
 fn convert<'py>(
@@ -325,8 +361,12 @@ fn convert<'py>(
     max_depth: usize,
     what: What,
     keys: &mut KeyTexts<'py>,
-    mut top: Option<&mut Top<'_, 'py>>,
+    top: Option<&Top<'_>>,
+    mut clean: Option<&mut Vec<String>>,
 ) -> PyResult<Value> {
+    // With `clean`, only checked: nothing is built, and the top-level members found clean are listed there.
+    let build = clean.is_none();
+    let mut member: Option<(String, bool)> = None;
     let py = obj.py();
     let max_depth = max_depth.min(MAX_CONVERSION_DEPTH);
     let fail = |kind: ErrorKind, msg: String, stack: &[Open<'_>], seg: &Seg| {
@@ -337,9 +377,15 @@ fn convert<'py>(
     let mut next: Option<(Bound<'_, PyAny>, Seg)> = Some((obj.clone(), Seg::Root));
     loop {
         if let Some((item, seg)) = next.take() {
-            match classify(&item) {
+            let step = classify(&item, build);
+            if let Some(m) = member.as_mut().filter(|m| m.1) {
+                let too_deep = stack.len() > SAME_DEPTH && matches!(step, Ok(Step::Container(_)));
+                m.1 = !too_deep && exact(&item);
+            }
+            match step {
                 Ok(Step::Scalar(v)) => match stack.last_mut() {
-                    Some(parent) => parent.push(seg, v),
+                    Some(parent) if build => parent.push(seg, v),
+                    Some(_) => {}
                     None => return Ok(v),
                 },
                 Ok(Step::Container(frame)) => {
@@ -354,8 +400,19 @@ fn convert<'py>(
                         return Err(fail(ErrorKind::TooDeep, msg, &stack, &seg));
                     }
                     if let (false, Frame::Object { .. }) = (stack.is_empty(), &frame) {
-                        if let Some(v) = item.cast::<PyDict>().ok().and_then(|d| flat(d, keys)) {
-                            if let Some(parent) = stack.last_mut() {
+                        let flat = item.cast::<PyDict>().ok().and_then(|d| {
+                            if build {
+                                flat(d, keys)
+                            } else {
+                                let checked = flat_ok(d, keys)?;
+                                if let (false, Some(m)) = (checked, member.as_mut()) {
+                                    m.1 = false;
+                                }
+                                Some(Value::Null)
+                            }
+                        });
+                        if let Some(v) = flat {
+                            if let Some(parent) = stack.last_mut().filter(|_| build) {
                                 parent.push(seg, v);
                             }
                             continue;
@@ -377,15 +434,26 @@ fn convert<'py>(
         let Some(parent) = stack.last_mut() else {
             return Ok(Value::Null);
         };
-        match parent.next_child(keys, if at_top { top.as_deref_mut() } else { None }) {
-            Ok(Some(child)) => next = Some(child),
+        if at_top {
+            if let (Some((name, true)), Some(clean)) = (member.take(), clean.as_deref_mut()) {
+                clean.push(name);
+            }
+        }
+        match parent.next_child(keys, if at_top { top } else { None }) {
+            Ok(Some(child)) => {
+                if let (true, false, Seg::Key(k)) = (at_top, build, &child.1) {
+                    member = Some((k.clone(), true));
+                }
+                next = Some(child);
+            }
             Ok(None) => {
                 let Some(done) = stack.pop() else { continue };
                 open.remove(&done.id);
                 let seg = done.seg.clone();
                 let v = done.finish();
                 match stack.last_mut() {
-                    Some(parent) => parent.push(seg, v),
+                    Some(parent) if build => parent.push(seg, v),
+                    Some(_) => {}
                     None => return Ok(v),
                 }
             }
@@ -438,6 +506,9 @@ struct Back<'py, 'k> {
     py: Python<'py>,
     names: Vec<(String, Bound<'py, PyString>)>,
     keys: &'k mut KeyTexts<'py>,
+    /// Whether the values being built come from a member [`check_members`] found clean: what the request did not
+    /// write in it is shared as it is.
+    clean: bool,
 }
 
 impl<'py> Back<'py, '_> {
@@ -590,35 +661,182 @@ impl<'py> Back<'py, '_> {
     }
 }
 
-/// The resource after a PATCH applied to the part [`members_to_value`] converted: a new dict with the members in
-/// the input's order, each converted one replaced by its value in `part` (or left out when `part` no longer has
-/// it), the others the very same objects, then the members `part` gained.
-pub fn members_to_py<'py>(
+/// A member of an object being built from the overlay: its key, its value there, the input's value at its place.
+type Placing<'a, 'py, 'k> = (&'a str, &'a Lazy<Keyed<'py, 'k>>, Option<Bound<'py, PyAny>>);
+
+/// Whether converting `obj` (already checked to be JSON) would give an object equal to it in value and in type
+/// ([`Back::same`] without the conversion): exact `dict` with `str` keys, `list`, `str`, `int`, `float`, `bool`,
+/// `None`, at most `depth` levels deep.
+fn pure(obj: &Bound<'_, PyAny>, depth: usize) -> bool {
+    if obj.is_none()
+        || obj.is_exact_instance_of::<PyString>()
+        || obj.is_exact_instance_of::<PyBool>()
+        || obj.is_exact_instance_of::<PyInt>()
+        || obj.is_exact_instance_of::<PyFloat>()
+    {
+        return true;
+    }
+    if depth == 0 {
+        return false;
+    }
+    if let Ok(list) = obj.cast_exact::<PyList>() {
+        return list.iter().all(|item| pure(&item, depth - 1));
+    }
+    if let Ok(dict) = obj.cast_exact::<PyDict>() {
+        return dict.iter().all(|(k, v)| k.is_exact_instance_of::<PyString>() && pure(&v, depth - 1));
+    }
+    false
+}
+
+impl<'py> Back<'py, '_> {
+    /// A value the request did not write: the object itself when converting it would give the same, known for a
+    /// member found clean ([`check_members`]) and checked ([`pure`]) for a list element of another; else what
+    /// converting gives.
+    fn host(&mut self, obj: &Bound<'py, PyAny>, in_list: bool, max_depth: usize) -> PyResult<Bound<'py, PyAny>> {
+        if self.clean || (in_list && pure(obj, SAME_DEPTH)) {
+            return Ok(obj.clone());
+        }
+        let v = to_value(obj, max_depth, What::Resource)?;
+        let out = self.value(&v, Some(obj));
+        self.py.detach(move || drop(v));
+        out
+    }
+
+    /// The Python value of one place of the overlay. `orig` is the input's value at the same place: its keys keep
+    /// their order there, and in a list an element of it that the request left as it was is that element.
+    fn lazy(
+        &mut self,
+        lazy: &Lazy<Keyed<'py, '_>>,
+        orig: Option<&Bound<'py, PyAny>>,
+        in_list: bool,
+        max_depth: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        match lazy {
+            Lazy::Host(h) => self.host(&h.node.0, in_list, max_depth),
+            Lazy::Owned(v) => self.value(v, orig),
+            Lazy::Array(items) => {
+                let list = PyList::empty(self.py);
+                let orig = orig.and_then(|o| o.cast_exact::<PyList>().ok());
+                let mut at: usize = 0;
+                for item in items {
+                    let o = match item {
+                        Lazy::Host(h) => {
+                            // Keep in step with the input: the place after this element in it.
+                            let found = (at..at.saturating_add(LOOKAHEAD))
+                                .map_while(|j| orig.and_then(|o| o.get_item(j).ok()).map(|e| (j, e)))
+                                .find(|(_, e)| e.is(&h.node.0));
+                            if let Some((j, _)) = found {
+                                at = j + 1;
+                            }
+                            None
+                        }
+                        _ => {
+                            let o = orig.and_then(|o| o.get_item(at).ok());
+                            at += 1;
+                            o
+                        }
+                    };
+                    list.append(self.lazy(item, o.as_ref(), true, max_depth)?)?;
+                }
+                Ok(list.into_any())
+            }
+            Lazy::Object(members) => {
+                let dict = PyDict::new(self.py);
+                let orig = orig.and_then(|o| o.cast::<PyDict>().ok());
+                let mut order: Vec<Placing<'_, 'py, '_>> = Vec::with_capacity(members.len());
+                let mut placed = Placed::default();
+                if let Some(o) = orig {
+                    for (key, value) in o.iter() {
+                        let Ok(k) = key.cast::<PyString>() else { continue };
+                        let Ok(k) = k.to_cow() else { continue };
+                        if let Some((name, item)) = members.iter().find(|(n, _)| *n == *k) {
+                            if placed.insert(name.as_str()) {
+                                order.push((name, item, Some(value)));
+                            }
+                        }
+                    }
+                }
+                if order.len() < members.len() {
+                    let mut rest: Vec<Placing<'_, 'py, '_>> = members
+                        .iter()
+                        .filter(|(k, _)| !placed.contains(k.as_str()))
+                        .map(|(k, v)| (k.as_str(), v, None))
+                        .collect();
+                    // New keys follow in key order, as a converted object holds them.
+                    rest.sort_by(|a, b| a.0.cmp(b.0));
+                    order.extend(rest);
+                }
+                for (k, item, o) in order {
+                    let child = self.lazy(item, o.as_ref(), false, max_depth)?;
+                    dict.set_item(self.key(k), child)?;
+                }
+                Ok(dict.into_any())
+            }
+        }
+    }
+}
+
+/// The resource after a PATCH applied through the overlay ([`Patch::apply_to`](scim_expr::Patch::apply_to)): a new
+/// dict with the members in the input's order, each member the request can touch (`keep`) as converting it both
+/// ways would give it (or left out when removed), the others the very same objects, then the members the request
+/// added, in key order. What the request did not write is the input's own object where converting would give it
+/// back as it is (a member found clean; a list element checked), else converted.
+pub fn overlay_to_py<'py>(
     py: Python<'py>,
-    part: &Value,
-    members: &[Member<'py>],
+    resource: &Bound<'py, PyDict>,
+    lazy: &Lazy<Keyed<'py, '_>>,
+    keep: &dyn Fn(&str) -> bool,
+    clean: &[String],
+    max_depth: usize,
     keys: &mut KeyTexts<'py>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let empty = Map::new();
-    let part = part.as_object().unwrap_or(&empty);
     let out = PyDict::new(py);
-    let mut back = Back { py, names: Vec::new(), keys };
-    let mut placed = Placed::default();
-    for m in members {
-        let Some(name) = &m.converted else {
-            out.set_item(&m.key, &m.value)?;
-            continue;
+    let root = match lazy {
+        Lazy::Object(members) => Some(members.as_slice()),
+        _ => None,
+    };
+    let members = root.unwrap_or_default();
+    // Which of the overlay's members are the input's, found by name: the overlay keeps the input's order, so the
+    // next one is usually the one after the last found.
+    let mut found = vec![false; members.len()];
+    let mut next = 0;
+    let mut back = Back { py, names: Vec::new(), keys, clean: false };
+    // A snapshot: building the result allocates objects the garbage collector tracks.
+    let items: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)> = resource.iter().collect();
+    for (key, value) in items {
+        // Every key was checked to be a str without lone surrogates.
+        let Some(name) = key.cast::<PyString>().ok().and_then(|k| k.to_cow().ok()) else { continue };
+        let at = match members.get(next) {
+            Some((k, _)) if *k == *name => Some(next),
+            _ => members.iter().position(|(k, _)| *k == *name),
         };
-        let Some((name, v)) = part.get_key_value(name) else { continue };
-        // A key that is a str subclass becomes a str, as converting would make it.
-        let key = if m.key.is_exact_instance_of::<PyString>() { m.key.clone() } else { back.key(name).into_any() };
-        out.set_item(key, back.value(v, Some(&m.value))?)?;
-        placed.insert(name);
-    }
-    for (name, v) in part {
-        if !placed.contains(name) {
-            out.set_item(back.key(name), back.value(v, None)?)?;
+        if let Some(i) = at {
+            next = i + 1;
+            if let Some(f) = found.get_mut(i) {
+                *f = true;
+            }
         }
+        if !keep(&name) {
+            out.set_item(&key, &value)?;
+            continue;
+        }
+        back.clean = clean.iter().any(|c| *c == *name);
+        let item = match (root, at.and_then(|i| members.get(i))) {
+            (None, _) => back.host(&value, false, max_depth)?,
+            (Some(_), Some((_, item))) => back.lazy(item, Some(&value), false, max_depth)?,
+            (Some(_), None) => continue,
+        };
+        // A key that is a str subclass becomes a str, as converting would make it.
+        let key = if key.is_exact_instance_of::<PyString>() { key.clone() } else { back.key(&name).into_any() };
+        out.set_item(key, item)?;
+    }
+    let mut added: Vec<&(String, Lazy<Keyed<'py, '_>>)> =
+        members.iter().zip(&found).filter(|(_, found)| !**found).map(|(m, _)| m).collect();
+    added.sort_by(|a, b| a.0.cmp(&b.0));
+    back.clean = false;
+    for (name, item) in added {
+        let child = back.lazy(item, None, false, max_depth)?;
+        out.set_item(back.key(name), child)?;
     }
     Ok(out)
 }

@@ -1,8 +1,11 @@
 //! The core's read-only `Node` trait for Python objects: a filter reads dicts, lists and scalars where they are,
 //! one attribute at a time, so a `userName eq "x"` check touches one key of the resource and converts nothing.
 
+use std::cell::RefCell;
+
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use scim_expr::overlay::Host;
 use scim_expr::{ErrorKind, Node, Num, View};
 
 use crate::errors::document_error;
@@ -75,27 +78,7 @@ impl<'py> Node for PyNode<'py> {
     }
 
     fn get(&self, name: &str) -> PyResult<Option<Self>> {
-        let Ok(d) = self.0.cast::<PyDict>() else {
-            return Ok(None);
-        };
-        if let Some(v) = d.get_item(name)? {
-            return Ok(Some(PyNode(v)));
-        }
-        // A snapshot of the keys: comparing them runs no Python code, but a key's __eq__ in get_item may.
-        for key in d.keys().iter() {
-            let Ok(k) = key.cast::<PyString>() else {
-                return Err(not_json(d.py(), format!("an object with a key of type {}", type_name(&key))));
-            };
-            // Attribute names are ASCII, so a key matching ignoring ASCII case has as many code points.
-            if name.is_ascii() && k.code_point_len()? != name.len() {
-                continue;
-            }
-            let text = k.to_cow().map_err(|_| not_json(d.py(), "a key with a lone surrogate".into()))?;
-            if text.eq_ignore_ascii_case(name) {
-                return Ok(d.get_item(&key)?.map(PyNode));
-            }
-        }
-        Ok(None)
+        self.get_keyed(name, None)
     }
 
     fn index(&self, i: usize) -> PyResult<Option<Self>> {
@@ -118,6 +101,130 @@ impl<'py> Node for PyNode<'py> {
             }
         }
         Ok(false)
+    }
+}
+
+impl<'py> PyNode<'py> {
+    /// [`Node::get`], looking the exact name up by `key` (a str of that text) when given: a str made once and
+    /// used for many lookups has its hash computed once.
+    fn get_keyed(&self, name: &str, key: Option<&Bound<'py, PyString>>) -> PyResult<Option<Self>> {
+        let Ok(d) = self.0.cast::<PyDict>() else {
+            return Ok(None);
+        };
+        let exact = match key {
+            Some(k) => d.get_item(k)?,
+            None => d.get_item(name)?,
+        };
+        if let Some(v) = exact {
+            return Ok(Some(PyNode(v)));
+        }
+        // A snapshot of the keys: comparing them runs no Python code, but a key's __eq__ in get_item may.
+        for key in d.keys().iter() {
+            let Ok(k) = key.cast::<PyString>() else {
+                return Err(not_json(d.py(), format!("an object with a key of type {}", type_name(&key))));
+            };
+            // Attribute names are ASCII, so a key matching ignoring ASCII case has as many code points.
+            if name.is_ascii() && k.code_point_len()? != name.len() {
+                continue;
+            }
+            let text = k.to_cow().map_err(|_| not_json(d.py(), "a key with a lone surrogate".into()))?;
+            if text.eq_ignore_ascii_case(name) {
+                return Ok(d.get_item(&key)?.map(PyNode));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The str objects of the names a PATCH looks up, made once per apply: the engine reads `value` of each of a
+/// group's 10,000 members, and a str made for each lookup would be hashed each time.
+#[derive(Default)]
+pub struct KeyNames<'py> {
+    made: RefCell<Vec<(String, Bound<'py, PyString>)>>,
+}
+
+/// How many names [`KeyNames`] keeps.
+const NAMES_KEPT: usize = 32;
+
+impl<'py> KeyNames<'py> {
+    fn key(&self, py: Python<'py>, name: &str) -> Bound<'py, PyString> {
+        if let Ok(made) = self.made.try_borrow() {
+            if let Some((_, k)) = made.iter().find(|(n, _)| n == name) {
+                return k.clone();
+            }
+        }
+        let k = PyString::new(py, name);
+        if let Ok(mut made) = self.made.try_borrow_mut() {
+            if made.len() < NAMES_KEPT {
+                made.push((name.to_owned(), k.clone()));
+            }
+        }
+        k
+    }
+}
+
+/// A Python value as the PATCH engine reads it ([`Host`], for `Patch.apply`'s copy-on-write overlay): a
+/// [`PyNode`] whose lookups by name use the apply's [`KeyNames`]. Nothing here runs Python code while a dict is
+/// being iterated (the callbacks only read), so no finalizer can change it meanwhile.
+#[derive(Clone)]
+pub struct Keyed<'py, 'k> {
+    pub node: PyNode<'py>,
+    pub names: &'k KeyNames<'py>,
+}
+
+impl<'py, 'k> Keyed<'py, 'k> {
+    fn wrap(&self, node: PyNode<'py>) -> Self {
+        Keyed { node, names: self.names }
+    }
+}
+
+impl<'py> Node for Keyed<'py, '_> {
+    type Error = PyErr;
+
+    fn view(&self) -> PyResult<View<'_>> {
+        self.node.view()
+    }
+
+    fn get(&self, name: &str) -> PyResult<Option<Self>> {
+        let key = self.names.key(self.node.0.py(), name);
+        Ok(self.node.get_keyed(name, Some(&key))?.map(|n| self.wrap(n)))
+    }
+
+    fn index(&self, i: usize) -> PyResult<Option<Self>> {
+        Ok(self.node.index(i)?.map(|n| self.wrap(n)))
+    }
+
+    fn any_member(&self, f: &mut dyn FnMut(&Self) -> PyResult<bool>) -> PyResult<bool> {
+        self.node.any_member(&mut |n| f(&self.wrap(n.clone())))
+    }
+}
+
+impl<'py> Host for Keyed<'py, '_> {
+    fn member(&self, key: &str) -> PyResult<Option<Self>> {
+        let Ok(d) = self.node.0.cast::<PyDict>() else {
+            return Ok(None);
+        };
+        Ok(d.get_item(self.names.key(d.py(), key))?.map(|v| self.wrap(PyNode(v))))
+    }
+
+    fn members(&self, f: &mut dyn FnMut(&str, Self) -> PyResult<bool>) -> PyResult<()> {
+        let Ok(d) = self.node.0.cast::<PyDict>() else {
+            return Ok(());
+        };
+        for (key, value) in d.iter() {
+            let Ok(k) = key.cast::<PyString>() else {
+                return Err(not_json(d.py(), format!("an object with a key of type {}", type_name(&key))));
+            };
+            let text = k.to_cow().map_err(|_| not_json(d.py(), "a key with a lone surrogate".into()))?;
+            if !f(&text, self.wrap(PyNode(value)))? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn member_count(&self) -> PyResult<usize> {
+        Ok(self.node.0.cast::<PyDict>().map_or(0, |d| d.len()))
     }
 }
 

@@ -1,17 +1,20 @@
-//! `Patch`: a PatchOp request parsed once and applied to any number of resources. Each apply converts the
-//! top-level members the request touches ([`Patch::touches`]) once each way, runs the core on them with the GIL
-//! released, and builds a new dict that shares every other member with the input; the input is never modified.
+//! `Patch`: a PatchOp request parsed once and applied to any number of resources. Each apply checks the top-level
+//! members the request touches ([`Patch::touches`]) as converting them would, runs the core on the dict itself
+//! through its copy-on-write overlay ([`Patch::apply_to`]: the core reads the dict in place and materializes only
+//! what it writes), and builds a new dict from the result that shares every other member with the input, and the
+//! elements of a patched list that the request left as they were; the input is never modified.
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
+use scim_expr::overlay::Failure as Overlay;
 use scim_expr::{Error, ErrorKind, Options, Outcome, Patch};
 use serde_json::Value;
 
-use crate::convert::{members_to_py, members_to_value, to_value, KeyTexts, What};
+use crate::convert::{check_members, overlay_to_py, to_value, KeyTexts, What};
 use crate::errors::scim_error;
 use crate::json::{json_arg, text_bytes};
-use crate::node::type_name;
+use crate::node::{type_name, KeyNames, Keyed, PyNode};
 use crate::options::{build, PyLimits, PyQuirks, PySchemas};
 use crate::text::{depth_exceeds, parse_json};
 
@@ -103,11 +106,17 @@ impl PyPatch {
         };
         let mut keys = KeyTexts::default();
         let touches = |key: &str| self.inner.touches(key);
-        let (mut part, members) = members_to_value(dict, &touches, self.max_document_depth, &mut keys)?;
-        let outcome = py.detach(|| self.inner.apply(&mut part)).map_err(|e| patch_error(py, &e, &self.paths))?;
-        let result = members_to_py(py, &part, &members, &mut keys)?;
-        // Freeing 10,000 converted members takes a while: other threads may run Python meanwhile.
-        py.detach(move || drop(part));
+        let clean = check_members(dict, &touches, self.max_document_depth, &mut keys)?;
+        // The core reads the dict in place (with the GIL held: it reads Python objects) and only the members the
+        // request touches, which are checked to be JSON: a read that still fails is that error.
+        let names = KeyNames::default();
+        let (lazy, outcome) = match self.inner.apply_to(Keyed { node: PyNode(dict.clone().into_any()), names: &names })
+        {
+            Ok(done) => done,
+            Err(Overlay::Patch(e)) => return Err(patch_error(py, &e, &self.paths)),
+            Err(Overlay::Host(e)) => return Err(e),
+        };
+        let result = overlay_to_py(py, dict, &lazy, &touches, &clean, self.max_document_depth, &mut keys)?;
         Ok((result.into_any(), outcome))
     }
 

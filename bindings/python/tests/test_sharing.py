@@ -54,6 +54,21 @@ def test_members_removed_and_added() -> None:
     assert out["emails"] is user["emails"]
 
 
+def test_what_a_request_reads_without_writing_it_is_shared_when_converting_would_keep_it() -> None:
+    user = copy.deepcopy(USER)
+    p = Patch(request({"op": "remove", "path": 'emails[type eq "home"]'},
+                      {"op": "replace", "path": "name.givenName", "value": "Babs"}))
+    out = p.apply(user)
+    assert out == dict(user, name={"givenName": "Babs", "familyName": "Jensen"})
+    assert out["emails"] is user["emails"] and out["schemas"] is user["schemas"]
+    assert out["name"] is not user["name"] and out["name"]["familyName"] is user["name"]["familyName"]
+    # A tuple (or a subclass) is not what converting gives back: such a member is converted, as before.
+    odd = dict(user, emails=[{"type": "work", "value": "a"}, ("x", "y")])
+    converted = p.apply(odd)
+    assert converted["emails"] == [{"type": "work", "value": "a"}, ["x", "y"]]
+    assert converted["emails"] is not odd["emails"] and converted["emails"][0] is odd["emails"][0]
+
+
 def test_a_failed_request_returns_nothing_and_changes_nothing() -> None:
     user = copy.deepcopy(USER)
     members = dict(user)

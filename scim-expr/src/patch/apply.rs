@@ -1,5 +1,6 @@
-//! Applying operations (RFC 7644 §3.5.2.1-3, rfc-digest §2 and §5). Every change goes through the [`Tx`] so that
-//! a failing operation leaves the document exactly as it was.
+//! Applying operations (RFC 7644 §3.5.2.1-3, rfc-digest §2 and §5). The engine reads and writes its document
+//! through [`Doc`]: in place, every change goes through the [`Tx`] so that a failing operation leaves the document
+//! exactly as it was; through the overlay, the host document is only read and a failed request's overlay dropped.
 
 use std::borrow::Cow;
 use std::collections::hash_map::RandomState;
@@ -8,16 +9,21 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 
 use serde_json::{Map, Value};
 
-use super::tx::{at, Loc, Step, Tx};
+use super::tx::{Doc, InPlace, Loc, Overlay, Step, Tx};
 use super::{Op, Operation, Outcome};
 use crate::compare;
 use crate::error::{json_type, Error, ErrorKind};
 use crate::filter::eval;
 use crate::filter::{CompValue, CompareOp, Expr};
+use crate::node::{Node, View};
+use crate::overlay::{json_number, Failure, Host, Lazy};
 use crate::path::PathKind;
 use crate::quirks::{Fired, Quirk};
 use crate::schema::{AttrType, Attribute, Mutability, Schemas};
 use crate::{Options, Path, Quirks};
+
+/// What an engine step returns: a request error, or a failure to read the document.
+type Res<T, E> = Result<T, Failure<E>>;
 
 pub(super) fn apply(
     operations: &[Operation],
@@ -25,32 +31,109 @@ pub(super) fn apply(
     doc: &mut Value,
     parsed: Fired,
 ) -> Result<Outcome, Error> {
-    if !doc.is_object() {
-        return Err(Error::patch(ErrorKind::NotAnObject, "the resource to patch must be a JSON object".into()));
+    let mut in_place = InPlace { root: doc, tx: Tx::default() };
+    match run(operations, options, &mut in_place, parsed) {
+        Ok(fired) => Ok(Outcome { changed: in_place.tx.len() > 0, fired }),
+        Err(e) => {
+            let InPlace { root, tx } = in_place;
+            tx.rollback(root);
+            Err(match e {
+                Failure::Patch(e) => e,
+                Failure::Host(never) => match never {},
+            })
+        }
     }
-    let mut tx = Tx::default();
+}
+
+/// [`apply`] to a host document: the result is a copy-on-write overlay; the host is only read.
+pub(super) fn apply_to<H: Host>(
+    operations: &[Operation],
+    options: &Options,
+    doc: H,
+    parsed: Fired,
+) -> Result<(Lazy<H>, Outcome), Failure<H::Error>> {
+    let mut overlay = Overlay { root: Lazy::Host(doc), changes: 0 };
+    let fired = run(operations, options, &mut overlay, parsed)?;
+    Ok((overlay.root, Outcome { changed: overlay.changes > 0, fired }))
+}
+
+/// The engine: every operation in order, on either kind of document. On error the document may be half changed;
+/// the callers take it back (in place) or drop it (overlay).
+fn run<D: Doc>(operations: &[Operation], options: &Options, doc: &mut D, parsed: Fired) -> Res<Fired, D::Error> {
+    if !matches!(shape(doc.at(&[])?.as_ref()).map_err(Failure::Host)?, Shape::Object(_)) {
+        return Err(Error::patch(ErrorKind::NotAnObject, "the resource to patch must be a JSON object".into()).into());
+    }
     let mut fired = parsed;
     for (i, operation) in operations.iter().enumerate() {
         // Each operation sees the resource type as the previous ones left `schemas` (RFC 7644 §3.5.2).
-        let kind = match options.schemas.kind_of(&&*doc, options.resource_type) {
-            Ok(kind) => kind,
-            Err(never) => match never {},
+        let kind = match doc.at(&[])? {
+            Some(root) => options.schemas.kind_of(&root, options.resource_type).map_err(Failure::Host)?,
+            None => options.resource_type,
         };
-        let mut applier = Applier {
-            options,
-            schemas: &options.schemas,
-            quirks: options.quirks,
-            kind,
-            tx: &mut tx,
-            doc,
-            fired: &mut fired,
-        };
-        if let Err(e) = applier.operation(operation) {
-            tx.rollback(doc);
-            return Err(e.at_operation(i));
+        let mut applier =
+            Applier { options, schemas: &options.schemas, quirks: options.quirks, kind, doc, fired: &mut fired };
+        applier.operation(operation).map_err(|e| match e {
+            Failure::Patch(e) => Failure::Patch(e.at_operation(i)),
+            host => host,
+        })?;
+    }
+    Ok(fired)
+}
+
+/// What the engine needs to know of a document value before it reads further.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Absent,
+    Null,
+    /// An array of this many elements.
+    Array(usize),
+    /// An object; whether it has members.
+    Object(bool),
+    Scalar,
+}
+
+fn shape<N: Host>(v: Option<&N>) -> Result<Shape, N::Error> {
+    let Some(v) = v else { return Ok(Shape::Absent) };
+    Ok(match v.view()? {
+        View::Null => Shape::Null,
+        View::Array(n) => Shape::Array(n),
+        View::Object => Shape::Object(v.member_count()? > 0),
+        _ => Shape::Scalar,
+    })
+}
+
+/// The elements of an array node (none for anything else).
+fn elements<N: Host>(v: Option<&N>) -> Result<Vec<N>, N::Error> {
+    let Some(v) = v else { return Ok(Vec::new()) };
+    let View::Array(len) = v.view()? else { return Ok(Vec::new()) };
+    let mut items = Vec::with_capacity(len);
+    for i in 0..len {
+        match v.index(i)? {
+            Some(e) => items.push(e),
+            None => break,
         }
     }
-    Ok(Outcome { changed: tx.len() > 0, fired })
+    Ok(items)
+}
+
+/// The smallest key of an object that equals `name` ignoring ASCII case: the first in a `serde_json` object's
+/// order, and a choice that does not depend on a host object's order.
+fn key_like<N: Host>(v: &N, name: &str) -> Result<Option<String>, N::Error> {
+    let mut found: Option<String> = None;
+    v.members(&mut |k, _| {
+        if k.eq_ignore_ascii_case(name) && found.as_deref().map_or(true, |f| k < f) {
+            found = Some(k.to_string());
+        }
+        Ok(true)
+    })?;
+    Ok(found)
+}
+
+fn sure<T>(r: Result<T, std::convert::Infallible>) -> T {
+    match r {
+        Ok(t) => t,
+        Err(never) => match never {},
+    }
 }
 
 /// An attribute of the resource, located: its container (the resource, or an extension object), its key and its
@@ -84,16 +167,17 @@ fn child(loc: &[Step], step: Step) -> Loc {
 }
 
 /// Unassigned in the sense of RFC 7643 §2.5: absent, null or an empty array.
-fn unassigned(v: Option<&Value>) -> bool {
-    match v {
-        None | Some(Value::Null) => true,
-        Some(Value::Array(a)) => a.is_empty(),
-        _ => false,
-    }
+fn unassigned(v: Shape) -> bool {
+    matches!(v, Shape::Absent | Shape::Null | Shape::Array(0))
 }
 
-fn is_primary(v: &Value) -> bool {
-    v.as_object().is_some_and(|o| o.iter().any(|(k, v)| k.eq_ignore_ascii_case("primary") && *v == Value::Bool(true)))
+fn is_primary<N: Host>(v: &N) -> Result<bool, N::Error> {
+    let mut primary = false;
+    v.members(&mut |k, m| {
+        primary = k.eq_ignore_ascii_case("primary") && matches!(m.view()?, View::Bool(true));
+        Ok(!primary)
+    })?;
+    Ok(primary)
 }
 
 /// A value of attribute `name` that holds a sub-attribute twice, under keys that differ only in case
@@ -185,18 +269,27 @@ fn mutability_error(kind: ErrorKind, name: &str) -> Error {
     Error::patch(kind, message)
 }
 
-struct Applier<'a> {
+struct Applier<'a, D> {
     options: &'a Options,
     schemas: &'a Schemas,
     quirks: Quirks,
     kind: Option<usize>,
-    tx: &'a mut Tx,
-    doc: &'a mut Value,
+    doc: &'a mut D,
     fired: &'a mut Fired,
 }
 
-impl<'a> Applier<'a> {
-    fn operation(&mut self, operation: &Operation) -> Result<(), Error> {
+impl<'a, D: Doc> Applier<'a, D> {
+    /// The shape of the value at `loc`.
+    fn shape(&self, loc: &[Step]) -> Res<Shape, D::Error> {
+        shape(self.doc.at(loc)?.as_ref()).map_err(Failure::Host)
+    }
+
+    /// The elements of the array at `loc` (none when it is not one).
+    fn elements_at(&self, loc: &[Step]) -> Res<Vec<D::Node<'_>>, D::Error> {
+        elements(self.doc.at(loc)?.as_ref()).map_err(Failure::Host)
+    }
+
+    fn operation(&mut self, operation: &Operation) -> Res<(), D::Error> {
         let value = operation.value.as_ref().unwrap_or(&Value::Null);
         match &operation.path {
             None => self.pathless(operation.op, value),
@@ -205,72 +298,67 @@ impl<'a> Applier<'a> {
         }
     }
 
-    fn at_path(&mut self, op: Op, path: &Path, value: &Value) -> Result<(), Error> {
+    fn at_path(&mut self, op: Op, path: &Path, value: &Value) -> Res<(), D::Error> {
         match &path.kind {
             PathKind::Schema(urn) => self.extension_object(op, urn, value),
             PathKind::Attr { attr, filter, filter_sub_attr } => {
-                let a = self.locate(attr.urn.as_deref(), &attr.name);
+                let a = self.locate(attr.urn.as_deref(), &attr.name)?;
                 match (filter, &attr.sub_attr) {
                     (Some(f), _) => self.filtered(op, &a, f, filter_sub_attr.as_deref(), value)?,
                     (None, Some(sub)) => self.sub_attribute(op, &a, sub, value)?,
                     (None, None) => self.whole(op, &a, value)?,
                 }
-                self.settle_extension(&a);
-                Ok(())
+                self.settle_extension(&a)
             }
         }
     }
 
     /// `remove` with a value list (`remove_value_list`, E11): exactly the listed values of a multi-valued
     /// attribute, matched on `value` (or whole, for values without one); absent ones are ignored. Never all.
-    fn remove_listed(&mut self, path: &Path, listed: &Value) -> Result<(), Error> {
+    fn remove_listed(&mut self, path: &Path, listed: &Value) -> Res<(), D::Error> {
         let refuse = || {
             Error::patch(
                 ErrorKind::RemoveWithValue,
                 "remove with a value list needs a path naming a multi-valued attribute, as in \"members\"".into(),
             )
         };
-        let PathKind::Attr { attr, filter: None, .. } = &path.kind else { return Err(refuse()) };
+        let PathKind::Attr { attr, filter: None, .. } = &path.kind else { return Err(refuse().into()) };
         if attr.sub_attr.is_some() {
-            return Err(refuse());
+            return Err(refuse().into());
         }
-        let a = self.locate(attr.urn.as_deref(), &attr.name);
+        let a = self.locate(attr.urn.as_deref(), &attr.name)?;
         if a.def.is_some_and(|d| !d.multi_valued) {
-            return Err(refuse());
+            return Err(refuse().into());
         }
         let listed: Vec<&Value> = match listed {
             Value::Array(items) => items.iter().collect(),
             single => vec![single],
         };
         let loc = a.loc();
-        let indices: Vec<usize> = match at(self.doc, &loc) {
-            Some(Value::Array(items)) => listed_indices(items, &listed),
-            _ => Vec::new(),
-        };
+        let indices = listed_indices(&self.elements_at(&loc)?, &listed).map_err(Failure::Host)?;
         self.elements(Op::Remove, &a, &indices, None, &Value::Null, "")?;
-        self.settle_extension(&a);
-        Ok(())
+        self.settle_extension(&a)
     }
 
     /// The document's key in the object at `parent` for `name`, compared case-insensitively; else the schema's
     /// spelling; else `name`.
-    fn spelling(&self, parent: &[Step], name: &str, def: Option<&Attribute>) -> String {
-        if let Some(Value::Object(o)) = at(self.doc, parent) {
-            if let Some(k) = o.keys().find(|k| k.eq_ignore_ascii_case(name)) {
-                return k.clone();
+    fn spelling(&self, parent: &[Step], name: &str, def: Option<&Attribute>) -> Res<String, D::Error> {
+        if let Some(o) = self.doc.at(parent)? {
+            if let Some(k) = key_like(&o, name).map_err(Failure::Host)? {
+                return Ok(k);
             }
         }
-        def.map_or(name, |d| d.name.as_str()).to_string()
+        Ok(def.map_or(name, |d| d.name.as_str()).to_string())
     }
 
-    fn locate(&mut self, urn: Option<&str>, name: &str) -> Attr<'a> {
+    fn locate(&mut self, urn: Option<&str>, name: &str) -> Res<Attr<'a>, D::Error> {
         let schemas: &'a Schemas = self.schemas;
-        match urn {
+        Ok(match urn {
             Some(urn) if !schemas.is_core_schema(urn) => {
-                let ext_key = self.extension_key(urn);
+                let ext_key = self.extension_key(urn)?;
                 let container = vec![Step::Key(ext_key)];
                 let def = schemas.qualified(urn, name);
-                let key = self.spelling(&container, name, def);
+                let key = self.spelling(&container, name, def)?;
                 let ext = schemas.schema(urn).map_or(urn, |s| s.id.as_str()).to_string();
                 Attr { container, ext: Some(ext), key, def }
             }
@@ -285,73 +373,77 @@ impl<'a> Applier<'a> {
                         return self.locate(Some(ext), name);
                     }
                 }
-                Attr { container: Vec::new(), ext: None, key: self.spelling(&[], name, def), def }
+                Attr { container: Vec::new(), ext: None, key: self.spelling(&[], name, def)?, def }
             }
-        }
+        })
     }
 
     /// The resource's key for the extension `urn`: the document's spelling, else the schema's id.
-    fn extension_key(&self, urn: &str) -> String {
+    fn extension_key(&self, urn: &str) -> Res<String, D::Error> {
         let def_id = self.schemas.schema(urn).map_or(urn, |s| s.id.as_str());
-        self.doc
-            .as_object()
-            .and_then(|o| o.keys().find(|k| k.eq_ignore_ascii_case(urn)).cloned())
-            .unwrap_or_else(|| def_id.to_string())
+        let found = match self.doc.at(&[])? {
+            Some(root) => key_like(&root, urn).map_err(Failure::Host)?,
+            None => None,
+        };
+        Ok(found.unwrap_or_else(|| def_id.to_string()))
     }
 
-    fn ensure_extension(&mut self, a: &Attr<'_>) {
+    fn ensure_extension(&mut self, a: &Attr<'_>) -> Res<(), D::Error> {
         if let Some(Step::Key(k)) = a.container.first() {
-            if !matches!(at(self.doc, &a.container), Some(Value::Object(_))) {
-                self.tx.set_key(self.doc, &[], k, Value::Object(Map::new()));
+            if !matches!(self.shape(&a.container)?, Shape::Object(_)) {
+                self.doc.set_key(&[], k, Value::Object(Map::new()))?;
             }
         }
+        Ok(())
     }
 
     /// After an operation on an extension attribute: an emptied extension object is removed with its URN in
     /// `schemas`; a non-empty one has its URN listed (rfc-digest §5 A15).
-    fn settle_extension(&mut self, a: &Attr<'_>) {
-        let (Some(urn), Some(Step::Key(key))) = (&a.ext, a.container.first()) else { return };
-        match at(self.doc, &a.container) {
-            Some(Value::Object(o)) if o.is_empty() => {
-                self.tx.remove_key(self.doc, &[], key);
-                self.schema_urn(urn, false);
+    fn settle_extension(&mut self, a: &Attr<'_>) -> Res<(), D::Error> {
+        let (Some(urn), Some(Step::Key(key))) = (&a.ext, a.container.first()) else { return Ok(()) };
+        match self.shape(&a.container)? {
+            Shape::Object(false) => {
+                self.doc.remove_key(&[], key)?;
+                self.schema_urn(urn, false)
             }
-            Some(_) => self.schema_urn(urn, true),
-            None => {}
+            Shape::Absent => Ok(()),
+            _ => self.schema_urn(urn, true),
         }
     }
 
     /// Lists `urn` in the resource's `schemas` array, or takes it out.
-    fn schema_urn(&mut self, urn: &str, listed: bool) {
-        let key = self.spelling(&[], "schemas", None);
+    fn schema_urn(&mut self, urn: &str, listed: bool) -> Res<(), D::Error> {
+        let key = self.spelling(&[], "schemas", None)?;
         let loc = vec![Step::Key(key)];
-        let Some(Value::Array(list)) = at(self.doc, &loc) else { return };
-        let found: Vec<usize> = list
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| v.as_str().is_some_and(|s| s.eq_ignore_ascii_case(urn)))
-            .map(|(i, _)| i)
-            .collect();
-        if listed && found.is_empty() {
-            self.tx.append(self.doc, &loc, vec![Value::String(urn.to_string())]);
-        } else if !listed {
-            self.tx.remove_elements(self.doc, &loc, &found);
+        let Shape::Array(_) = self.shape(&loc)? else { return Ok(()) };
+        let mut found: Vec<usize> = Vec::new();
+        for (i, v) in self.elements_at(&loc)?.iter().enumerate() {
+            if matches!(v.view().map_err(Failure::Host)?, View::String(s) if s.eq_ignore_ascii_case(urn)) {
+                found.push(i);
+            }
         }
+        if listed && found.is_empty() {
+            self.doc.append(&loc, vec![Value::String(urn.to_string())])?;
+        } else if !listed {
+            self.doc.remove_elements(&loc, &found)?;
+        }
+        Ok(())
     }
 
     /// add or replace without a path: each member of the value object as its own target (§3.5.2.1, §3.5.2.3).
-    fn pathless(&mut self, op: Op, value: &Value) -> Result<(), Error> {
+    fn pathless(&mut self, op: Op, value: &Value) -> Res<(), D::Error> {
         let Value::Object(members) = value else {
             return Err(invalid_value(format!(
                 "without a path, \"value\" must be an object of attributes, not {}",
                 json_type(value)
-            )));
+            ))
+            .into());
         };
         for (key, v) in members {
             if self.schemas.schema(key).is_some_and(|s| !self.schemas.is_core_schema(&s.id)) {
                 self.extension_object(op, key, v)?;
             } else if crate::grammar::is_attr_name(key) {
-                let a = self.locate(None, key);
+                let a = self.locate(None, key)?;
                 self.whole(op, &a, v)?;
             } else if self.quirks.path_keys || self.quirks.legacy_extension_dot {
                 // Entra keys pathless values by path: "name.givenName", "urn:…:enterprise:2.0:User:employeeNumber".
@@ -360,7 +452,7 @@ impl<'a> Applier<'a> {
                 })?;
                 let legacy_only = path.fired.names() == ["legacy_extension_dot"];
                 if !self.quirks.path_keys && !legacy_only {
-                    return Err(invalid_value(format!("\"{key}\" in \"value\" is not an attribute name")));
+                    return Err(invalid_value(format!("\"{key}\" in \"value\" is not an attribute name")).into());
                 }
                 if !legacy_only {
                     self.fired.add(Quirk::path_keys);
@@ -371,19 +463,20 @@ impl<'a> Applier<'a> {
                 return Err(invalid_value(format!(
                     "\"{key}\" in \"value\" is not an attribute name; name the attribute, or use \"path\" for \
                      sub-attributes and extension attributes"
-                )));
+                ))
+                .into());
             }
         }
         Ok(())
     }
 
     /// The whole extension object named by its schema URN.
-    fn extension_object(&mut self, op: Op, urn: &str, value: &Value) -> Result<(), Error> {
+    fn extension_object(&mut self, op: Op, urn: &str, value: &Value) -> Res<(), D::Error> {
         if op == Op::Remove {
-            let key = self.extension_key(urn);
-            if self.tx.remove_key(self.doc, &[], &key) {
+            let key = self.extension_key(urn)?;
+            if self.doc.remove_key(&[], &key)? {
                 let id = self.schemas.schema(urn).map_or(urn, |s| s.id.as_str()).to_string();
-                self.schema_urn(&id, false);
+                self.schema_urn(&id, false)?;
             }
             return Ok(());
         }
@@ -391,15 +484,18 @@ impl<'a> Applier<'a> {
             return Err(invalid_value(format!(
                 "\"{urn}\" takes an object of its attributes, not {}",
                 json_type(value)
-            )));
+            ))
+            .into());
         };
         for (name, v) in members {
             if !crate::grammar::is_attr_name(name) {
-                return Err(invalid_value(format!("\"{name}\" in the value of \"{urn}\" is not an attribute name")));
+                return Err(
+                    invalid_value(format!("\"{name}\" in the value of \"{urn}\" is not an attribute name")).into()
+                );
             }
-            let a = self.locate(Some(urn), name);
+            let a = self.locate(Some(urn), name)?;
             self.whole(op, &a, v)?;
-            self.settle_extension(&a);
+            self.settle_extension(&a)?;
         }
         Ok(())
     }
@@ -463,36 +559,36 @@ impl<'a> Applier<'a> {
     }
 
     /// `attr`: the attribute as a whole.
-    fn whole(&mut self, op: Op, a: &Attr<'_>, value: &Value) -> Result<(), Error> {
+    fn whole(&mut self, op: Op, a: &Attr<'_>, value: &Value) -> Res<(), D::Error> {
         let (value, set_whole) =
             if op == Op::Remove { (Cow::Borrowed(value), false) } else { self.coerce(a.def, value, op) };
         let value = value.as_ref();
         if set_whole {
-            let mark = self.tx.len();
-            let was_assigned = !unassigned(at(self.doc, &a.loc()));
+            let mark = self.doc.changes();
+            let was_assigned = !unassigned(self.shape(&a.loc())?);
             check_type(a.def, value, a.name())?;
             duplicate_sub_attributes(value, a.name())?;
-            self.ensure_extension(a);
-            self.tx.set_key(self.doc, &a.container, &a.key, value.clone());
+            self.ensure_extension(a)?;
+            self.doc.set_key(&a.container, &a.key, value.clone())?;
             return self.check_attribute(a, mark, was_assigned);
         }
         let loc = a.loc();
-        let current = at(self.doc, &loc);
+        let current = self.shape(&loc)?;
         let was_assigned = !unassigned(current);
-        let mark = self.tx.len();
+        let mark = self.doc.changes();
         if op == Op::Remove {
-            if current.is_none() {
+            if current == Shape::Absent {
                 return Ok(());
             }
-            self.tx.remove_key(self.doc, &a.container, &a.key);
+            self.doc.remove_key(&a.container, &a.key)?;
         } else {
             let multi = a.def.map_or_else(
-                || matches!(current, Some(Value::Array(_))) || (unassigned(current) && value.is_array()),
+                || matches!(current, Shape::Array(_)) || (unassigned(current) && value.is_array()),
                 |d| d.multi_valued,
             );
             let complex = !multi
                 && a.def.map_or_else(
-                    || value.is_object() && matches!(current, None | Some(Value::Null | Value::Object(_))),
+                    || value.is_object() && matches!(current, Shape::Absent | Shape::Null | Shape::Object(_)),
                     |d| d.ty == AttrType::Complex,
                 );
             let empty_array = value.as_array().is_some_and(Vec::is_empty);
@@ -504,7 +600,8 @@ impl<'a> Applier<'a> {
                 return Err(invalid_value(format!(
                     "\"{}\" holds a single value; add cannot put an array into it (replace can)",
                     a.name()
-                )));
+                ))
+                .into());
             }
             // An array replacing a single value of an attribute no schema defines makes it multi-valued: its
             // values are checked as any multi-valued attribute's are.
@@ -513,35 +610,35 @@ impl<'a> Applier<'a> {
             } else if complex {
                 self.set_complex(a, value)?;
             } else if value.is_null() {
-                self.tx.remove_key(self.doc, &a.container, &a.key);
+                self.doc.remove_key(&a.container, &a.key)?;
             } else {
                 check_type(a.def, value, a.name())?;
                 duplicate_sub_attributes(value, a.name())?;
-                self.ensure_extension(a);
-                self.tx.set_key(self.doc, &a.container, &a.key, value.clone());
+                self.ensure_extension(a)?;
+                self.doc.set_key(&a.container, &a.key, value.clone())?;
             }
         }
         self.check_attribute(a, mark, was_assigned)
     }
 
     /// The attribute-level mutability rules, once the operation's changes to it are made.
-    fn check_attribute(&self, a: &Attr<'_>, mark: usize, was_assigned: bool) -> Result<(), Error> {
+    fn check_attribute(&self, a: &Attr<'_>, mark: usize, was_assigned: bool) -> Res<(), D::Error> {
         let Some(def) = a.def else { return Ok(()) };
-        let changed = self.tx.len() > mark;
+        let changed = self.doc.changes() > mark;
         if changed && def.mutability == Mutability::ReadOnly {
-            return Err(mutability_error(ErrorKind::ReadOnly, a.name()));
+            return Err(mutability_error(ErrorKind::ReadOnly, a.name()).into());
         }
         if changed && was_assigned && def.mutability == Mutability::Immutable {
-            return Err(mutability_error(ErrorKind::Immutable, a.name()));
+            return Err(mutability_error(ErrorKind::Immutable, a.name()).into());
         }
-        if def.required && was_assigned && unassigned(at(self.doc, &a.loc())) {
-            return Err(mutability_error(ErrorKind::Required, a.name()));
+        if def.required && was_assigned && unassigned(self.shape(&a.loc())?) {
+            return Err(mutability_error(ErrorKind::Required, a.name()).into());
         }
         Ok(())
     }
 
     /// A multi-valued attribute: add appends the values not already present; replace sets them all.
-    fn set_multi(&mut self, op: Op, a: &Attr<'_>, value: &Value) -> Result<(), Error> {
+    fn set_multi(&mut self, op: Op, a: &Attr<'_>, value: &Value) -> Res<(), D::Error> {
         let given: Vec<&Value> = match value {
             Value::Array(items) => items.iter().collect(),
             Value::Null => Vec::new(),
@@ -553,53 +650,52 @@ impl<'a> Applier<'a> {
         let values: Vec<&Value> = cleaned.iter().map(AsRef::as_ref).collect();
         for v in &values {
             if v.is_null() {
-                return Err(invalid_value(format!("\"{}\" cannot hold a null value", a.name())));
+                return Err(invalid_value(format!("\"{}\" cannot hold a null value", a.name())).into());
             }
             check_type(a.def, v, a.name())?;
             duplicate_sub_attributes(v, a.name())?;
         }
-        if values.iter().filter(|v| is_primary(v)).count() > 1 {
+        if values.iter().filter(|v| sure(is_primary(*v))).count() > 1 {
             return Err(Error::patch(
                 ErrorKind::MultiplePrimary,
                 format!("more than one value of \"{}\" has \"primary\": true (RFC 7643 §2.4)", a.name()),
-            ));
+            )
+            .into());
         }
         let loc = a.loc();
         if op == Op::Replace {
             if values.is_empty() {
-                self.tx.remove_key(self.doc, &a.container, &a.key);
+                self.doc.remove_key(&a.container, &a.key)?;
             } else {
-                self.ensure_extension(a);
+                self.ensure_extension(a)?;
                 let all = values.into_iter().cloned().collect();
-                self.tx.set_key(self.doc, &a.container, &a.key, Value::Array(all));
+                self.doc.set_key(&a.container, &a.key, Value::Array(all))?;
             }
             return Ok(());
         }
-        let existing: &[Value] = match at(self.doc, &loc) {
-            Some(Value::Array(items)) => items,
-            _ => &[],
-        };
-        let fresh = new_values(existing, &values);
+        let existing = self.elements_at(&loc)?;
+        let start = existing.len();
+        let fresh = new_values(&existing, &values).map_err(Failure::Host)?;
+        drop(existing);
         if fresh.is_empty() {
             return Ok(());
         }
-        if matches!(at(self.doc, &loc), Some(Value::Array(_))) {
-            let start = existing.len();
+        if matches!(self.shape(&loc)?, Shape::Array(_)) {
             let count = fresh.len();
-            self.tx.append(self.doc, &loc, fresh);
+            self.doc.append(&loc, fresh)?;
             self.fix_primary(&loc, &(start..start + count).collect::<Vec<_>>())?;
         } else {
-            self.ensure_extension(a);
-            self.tx.set_key(self.doc, &a.container, &a.key, Value::Array(fresh));
+            self.ensure_extension(a)?;
+            self.doc.set_key(&a.container, &a.key, Value::Array(fresh))?;
         }
         Ok(())
     }
 
     /// A single-valued complex attribute: the value's sub-attributes are merged in (RFC 7644 §3.5.2.1, A7).
-    fn set_complex(&mut self, a: &Attr<'_>, value: &Value) -> Result<(), Error> {
+    fn set_complex(&mut self, a: &Attr<'_>, value: &Value) -> Res<(), D::Error> {
         let members = match value {
             Value::Null => {
-                self.tx.remove_key(self.doc, &a.container, &a.key);
+                self.doc.remove_key(&a.container, &a.key)?;
                 return Ok(());
             }
             Value::Object(members) => members,
@@ -608,20 +704,20 @@ impl<'a> Applier<'a> {
                     "\"{}\" is complex and takes an object of sub-attributes, not {}",
                     a.name(),
                     json_type(other)
-                )))
+                ))
+                .into())
             }
         };
         check_type(a.def, value, a.name())?;
         let loc = a.loc();
-        if !matches!(at(self.doc, &loc), Some(Value::Object(_))) {
-            self.ensure_extension(a);
-            self.tx.set_key(self.doc, &a.container, &a.key, Value::Object(Map::new()));
+        if !matches!(self.shape(&loc)?, Shape::Object(_)) {
+            self.ensure_extension(a)?;
+            self.doc.set_key(&a.container, &a.key, Value::Object(Map::new()))?;
         }
         for (name, v) in members {
             self.set_sub(&loc, a.def, a.name(), name, v)?;
         }
-        self.drop_if_empty(&a.container, &a.key);
-        Ok(())
+        self.drop_if_empty(&a.container, &a.key)
     }
 
     /// Sets (or, for null, removes) sub-attribute `name` of the object at `parent`, enforcing its mutability.
@@ -632,17 +728,17 @@ impl<'a> Applier<'a> {
         parent_name: &str,
         name: &str,
         v: &Value,
-    ) -> Result<(), Error> {
+    ) -> Res<(), D::Error> {
         let sub_def = def.and_then(|d| d.sub_attribute(name));
         let (v, _) = self.coerce(sub_def, v, Op::Add);
         let v = v.as_ref();
-        let key = self.spelling(parent, name, sub_def);
+        let key = self.spelling(parent, name, sub_def)?;
         let full = format!("{parent_name}.{key}");
         let sub_loc = child(parent, Step::Key(key.clone()));
-        let was_assigned = !unassigned(at(self.doc, &sub_loc));
-        let mark = self.tx.len();
+        let was_assigned = !unassigned(self.shape(&sub_loc)?);
+        let mark = self.doc.changes();
         if v.is_null() {
-            self.tx.remove_key(self.doc, parent, &key);
+            self.doc.remove_key(parent, &key)?;
         } else {
             match (sub_def, v) {
                 (Some(sd), Value::Array(items)) if sd.multi_valued => {
@@ -650,39 +746,38 @@ impl<'a> Applier<'a> {
                 }
                 _ => check_type(sub_def, v, &full)?,
             }
-            self.tx.set_key(self.doc, parent, &key, v.clone());
+            self.doc.set_key(parent, &key, v.clone())?;
         }
         let Some(sd) = sub_def else { return Ok(()) };
-        let changed = self.tx.len() > mark;
+        let changed = self.doc.changes() > mark;
         if changed && sd.mutability == Mutability::ReadOnly {
-            return Err(mutability_error(ErrorKind::ReadOnly, &full));
+            return Err(mutability_error(ErrorKind::ReadOnly, &full).into());
         }
         if changed && was_assigned && sd.mutability == Mutability::Immutable {
-            return Err(mutability_error(ErrorKind::Immutable, &full));
+            return Err(mutability_error(ErrorKind::Immutable, &full).into());
         }
         if changed && was_assigned && sd.required && v.is_null() {
-            return Err(mutability_error(ErrorKind::Required, &full));
+            return Err(mutability_error(ErrorKind::Required, &full).into());
         }
         Ok(())
     }
 
-    fn drop_if_empty(&mut self, parent: &[Step], key: &str) {
+    fn drop_if_empty(&mut self, parent: &[Step], key: &str) -> Res<(), D::Error> {
         let loc = child(parent, Step::Key(key.to_string()));
-        if matches!(at(self.doc, &loc), Some(Value::Object(o)) if o.is_empty())
-            || matches!(at(self.doc, &loc), Some(Value::Array(a)) if a.is_empty())
-        {
-            self.tx.remove_key(self.doc, parent, key);
+        if matches!(self.shape(&loc)?, Shape::Object(false) | Shape::Array(0)) {
+            self.doc.remove_key(parent, key)?;
         }
+        Ok(())
     }
 
     /// `attr.sub` without a filter: the sub-attribute of a complex attribute, or of every value of a multi-valued one.
-    fn sub_attribute(&mut self, op: Op, a: &Attr<'_>, sub: &str, value: &Value) -> Result<(), Error> {
+    fn sub_attribute(&mut self, op: Op, a: &Attr<'_>, sub: &str, value: &Value) -> Res<(), D::Error> {
         let loc = a.loc();
-        let current = at(self.doc, &loc);
-        let multi = a.def.map_or_else(|| matches!(current, Some(Value::Array(_))), |d| d.multi_valued);
+        let current = self.shape(&loc)?;
+        let multi = a.def.map_or_else(|| matches!(current, Shape::Array(_)), |d| d.multi_valued);
         if multi {
             let all: Vec<usize> = match current {
-                Some(Value::Array(items)) => (0..items.len()).collect(),
+                Shape::Array(len) => (0..len).collect(),
                 _ => Vec::new(),
             };
             return self.elements(op, a, &all, Some(sub), value, "has no values");
@@ -691,24 +786,25 @@ impl<'a> Applier<'a> {
             return Err(Error::patch(
                 ErrorKind::NoTarget,
                 format!("\"{}\" is a {} attribute and has no sub-attribute \"{sub}\"", a.name(), def.ty.as_str()),
-            ));
+            )
+            .into());
         }
         let was_assigned = !unassigned(current);
-        let mark = self.tx.len();
+        let mark = self.doc.changes();
         match op {
             Op::Remove => {
-                if matches!(current, Some(Value::Object(_))) {
+                if matches!(current, Shape::Object(_)) {
                     self.remove_sub(&loc, a.def, a.name(), sub)?;
-                    self.drop_if_empty(&a.container, &a.key);
+                    self.drop_if_empty(&a.container, &a.key)?;
                 }
             }
             Op::Add | Op::Replace => {
-                if !matches!(current, Some(Value::Object(_))) {
-                    self.ensure_extension(a);
-                    self.tx.set_key(self.doc, &a.container, &a.key, Value::Object(Map::new()));
+                if !matches!(current, Shape::Object(_)) {
+                    self.ensure_extension(a)?;
+                    self.doc.set_key(&a.container, &a.key, Value::Object(Map::new()))?;
                 }
                 self.set_sub(&loc, a.def, a.name(), sub, value)?;
-                self.drop_if_empty(&a.container, &a.key);
+                self.drop_if_empty(&a.container, &a.key)?;
             }
         }
         self.check_attribute(a, mark, was_assigned)
@@ -720,24 +816,28 @@ impl<'a> Applier<'a> {
         def: Option<&Attribute>,
         parent_name: &str,
         name: &str,
-    ) -> Result<(), Error> {
+    ) -> Res<(), D::Error> {
         let sub_def = def.and_then(|d| d.sub_attribute(name));
-        let key = self.spelling(parent, name, sub_def);
+        let key = self.spelling(parent, name, sub_def)?;
         let loc = child(parent, Step::Key(key.clone()));
-        if at(self.doc, &loc).is_none() {
+        let current = self.shape(&loc)?;
+        if current == Shape::Absent {
             return Ok(());
         }
         let full = format!("{parent_name}.{key}");
         if let Some(sd) = sub_def {
-            let was_assigned = !unassigned(at(self.doc, &loc));
-            match sd.mutability {
-                Mutability::ReadOnly => return Err(mutability_error(ErrorKind::ReadOnly, &full)),
-                Mutability::Immutable if was_assigned => return Err(mutability_error(ErrorKind::Immutable, &full)),
-                _ if sd.required && was_assigned => return Err(mutability_error(ErrorKind::Required, &full)),
-                _ => {}
+            let was_assigned = !unassigned(current);
+            let refused = match sd.mutability {
+                Mutability::ReadOnly => Some(ErrorKind::ReadOnly),
+                Mutability::Immutable if was_assigned => Some(ErrorKind::Immutable),
+                _ if sd.required && was_assigned => Some(ErrorKind::Required),
+                _ => None,
+            };
+            if let Some(kind) = refused {
+                return Err(mutability_error(kind, &full).into());
             }
         }
-        self.tx.remove_key(self.doc, parent, &key);
+        self.doc.remove_key(parent, &key)?;
         Ok(())
     }
 
@@ -749,7 +849,7 @@ impl<'a> Applier<'a> {
         filter: &(Expr, eval::Compiled, bool),
         sub: Option<&str>,
         value: &Value,
-    ) -> Result<(), Error> {
+    ) -> Res<(), D::Error> {
         if let Some(def) = a.def.filter(|d| !d.multi_valued) {
             return Err(Error::patch(
                 ErrorKind::NotMultiValued,
@@ -757,22 +857,17 @@ impl<'a> Applier<'a> {
                     "\"{}\" is single-valued; a filter in brackets selects values of a multi-valued attribute",
                     def.name
                 ),
-            ));
+            )
+            .into());
         }
         let (expr, compiled, per_kind) = filter;
         let slot = if *per_kind { self.kind.map_or(0, |k| k + 1) } else { 0 };
-        let matches: Vec<usize> = match at(self.doc, &a.loc()) {
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .filter(|(_, item)| match eval::eval(compiled, item, slot) {
-                    Ok(hit) => hit,
-                    Err(never) => match never {},
-                })
-                .map(|(i, _)| i)
-                .collect(),
-            _ => Vec::new(),
-        };
+        let mut matches: Vec<usize> = Vec::new();
+        for (i, item) in self.elements_at(&a.loc())?.iter().enumerate() {
+            if eval::eval(compiled, item, slot).map_err(Failure::Host)? {
+                matches.push(i);
+            }
+        }
         if matches.is_empty() && op != Op::Remove && self.quirks.create_on_absent {
             if let Some(terms) = eq_terms(expr) {
                 self.fired.add(Quirk::create_on_absent);
@@ -790,7 +885,7 @@ impl<'a> Applier<'a> {
         terms: Vec<(&str, Value)>,
         sub: Option<&str>,
         value: &Value,
-    ) -> Result<(), Error> {
+    ) -> Res<(), D::Error> {
         let mut element = Map::new();
         for (name, v) in terms {
             let key = a.def.and_then(|d| d.sub_attribute(name)).map_or(name, |d| d.name.as_str());
@@ -816,7 +911,8 @@ impl<'a> Applier<'a> {
                     "the values of \"{}\" are complex; \"value\" must be an object of sub-attributes, not {}",
                     a.name(),
                     json_type(other)
-                )))
+                ))
+                .into())
             }
         }
         element.retain(|_, v| !v.is_null());
@@ -824,13 +920,12 @@ impl<'a> Applier<'a> {
         check_type(a.def, &element, a.name())?;
         duplicate_sub_attributes(&element, a.name())?;
         let loc = a.loc();
-        if let Some(Value::Array(items)) = at(self.doc, &loc) {
-            let index = items.len();
-            self.tx.append(self.doc, &loc, vec![element]);
+        if let Shape::Array(index) = self.shape(&loc)? {
+            self.doc.append(&loc, vec![element])?;
             self.fix_primary(&loc, &[index])?;
         } else {
-            self.ensure_extension(a);
-            self.tx.set_key(self.doc, &a.container, &a.key, Value::Array(vec![element]));
+            self.ensure_extension(a)?;
+            self.doc.set_key(&a.container, &a.key, Value::Array(vec![element]))?;
         }
         Ok(())
     }
@@ -844,39 +939,40 @@ impl<'a> Applier<'a> {
         sub: Option<&str>,
         value: &Value,
         none: &str,
-    ) -> Result<(), Error> {
+    ) -> Res<(), D::Error> {
         let loc = a.loc();
-        let was_assigned = !unassigned(at(self.doc, &loc));
-        let mark = self.tx.len();
+        let was_assigned = !unassigned(self.shape(&loc)?);
+        let mark = self.doc.changes();
         if op == Op::Remove {
             match sub {
                 None => {
-                    self.tx.remove_elements(self.doc, &loc, indices);
+                    self.doc.remove_elements(&loc, indices)?;
                 }
                 Some(sub) => {
                     for &i in indices {
                         self.remove_sub(&child(&loc, Step::Index(i)), a.def, a.name(), sub)?;
                     }
-                    self.drop_empty_elements(&loc);
+                    self.drop_empty_elements(&loc)?;
                 }
             }
-            self.drop_if_empty(&a.container, &a.key);
+            self.drop_if_empty(&a.container, &a.key)?;
             return self.check_attribute(a, mark, was_assigned);
         }
         if indices.is_empty() {
-            return Err(Error::patch(ErrorKind::NoTarget, format!("\"{}\" {none}", a.name())));
+            return Err(Error::patch(ErrorKind::NoTarget, format!("\"{}\" {none}", a.name())).into());
         }
         for &i in indices {
             let element = child(&loc, Step::Index(i));
-            match (sub, at(self.doc, &element)) {
+            match (sub, self.shape(&element)?) {
                 (Some(sub), _) => self.set_sub(&element, a.def, a.name(), sub, value)?,
-                (None, Some(Value::Object(_))) => {
+                (None, Shape::Object(_)) => {
                     let Value::Object(members) = value else {
                         return Err(invalid_value(format!(
                             "the values of \"{}\" are complex; \"value\" must be an object of sub-attributes, not {}",
                             a.name(),
                             json_type(value)
-                        )));
+                        ))
+                        .into());
                     };
                     for (name, v) in members {
                         self.set_sub(&element, a.def, a.name(), name, v)?;
@@ -885,53 +981,63 @@ impl<'a> Applier<'a> {
                 (None, _) => {
                     check_type(a.def, value, a.name())?;
                     duplicate_sub_attributes(value, a.name())?;
-                    self.tx.set_element(self.doc, &loc, i, value.clone());
+                    self.doc.set_element(&loc, i, value.clone())?;
                 }
             }
         }
         self.fix_primary(&loc, indices)?;
-        self.drop_empty_elements(&loc);
-        self.drop_if_empty(&a.container, &a.key);
+        self.drop_empty_elements(&loc)?;
+        self.drop_if_empty(&a.container, &a.key)?;
         self.check_attribute(a, mark, was_assigned)
     }
 
-    fn drop_empty_elements(&mut self, array: &[Step]) {
-        let empty: Vec<usize> = match at(self.doc, array) {
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .filter(|(_, v)| matches!(v, Value::Object(o) if o.is_empty()))
-                .map(|(i, _)| i)
-                .collect(),
-            _ => return,
-        };
-        self.tx.remove_elements(self.doc, array, &empty);
+    fn drop_empty_elements(&mut self, array: &[Step]) -> Res<(), D::Error> {
+        let Shape::Array(_) = self.shape(array)? else { return Ok(()) };
+        let mut empty: Vec<usize> = Vec::new();
+        for (i, v) in self.elements_at(array)?.iter().enumerate() {
+            if shape(Some(v)).map_err(Failure::Host)? == Shape::Object(false) {
+                empty.push(i);
+            }
+        }
+        self.doc.remove_elements(array, &empty)?;
+        Ok(())
     }
 
     /// RFC 7644 §3.5.2: a value set to `"primary": true` clears `primary` on the attribute's other values.
-    fn fix_primary(&mut self, array: &[Step], touched: &[usize]) -> Result<(), Error> {
-        let Some(Value::Array(items)) = at(self.doc, array) else { return Ok(()) };
-        let primary: Vec<usize> = touched.iter().copied().filter(|&i| items.get(i).is_some_and(is_primary)).collect();
+    fn fix_primary(&mut self, array: &[Step], touched: &[usize]) -> Res<(), D::Error> {
+        let Some(items) = self.doc.at(array)? else { return Ok(()) };
+        if !matches!(items.view().map_err(Failure::Host)?, View::Array(_)) {
+            return Ok(());
+        }
+        let mut primary: Vec<usize> = Vec::new();
+        for &i in touched {
+            if let Some(v) = items.index(i).map_err(Failure::Host)? {
+                if is_primary(&v).map_err(Failure::Host)? {
+                    primary.push(i);
+                }
+            }
+        }
         let [keep] = primary.as_slice() else {
             if primary.len() > 1 {
                 return Err(Error::patch(
                     ErrorKind::MultiplePrimary,
                     "the operation sets \"primary\": true on more than one value (RFC 7643 §2.4)".into(),
-                ));
+                )
+                .into());
             }
             return Ok(());
         };
-        let others: Vec<(usize, String)> = items
-            .iter()
-            .enumerate()
-            .filter(|(i, v)| i != keep && is_primary(v))
-            .filter_map(|(i, v)| {
-                let key = v.as_object()?.keys().find(|k| k.eq_ignore_ascii_case("primary"))?.clone();
-                Some((i, key))
-            })
-            .collect();
+        let mut others: Vec<(usize, String)> = Vec::new();
+        for (i, v) in elements(Some(&items)).map_err(Failure::Host)?.iter().enumerate() {
+            if i != *keep && is_primary(v).map_err(Failure::Host)? {
+                if let Some(key) = key_like(v, "primary").map_err(Failure::Host)? {
+                    others.push((i, key));
+                }
+            }
+        }
+        drop(items);
         for (i, key) in others {
-            self.tx.set_key(self.doc, &child(array, Step::Index(i)), &key, Value::Bool(false));
+            self.doc.set_key(&child(array, Step::Index(i)), &key, Value::Bool(false))?;
         }
         Ok(())
     }
@@ -1032,24 +1138,22 @@ fn eq_terms(expr: &Expr) -> Option<Vec<(&str, Value)>> {
     }
 }
 
-/// What identifies a complex value: its `value` and `type` sub-attributes.
+/// What identifies a complex value of a request: its `value` and `type` sub-attributes.
 type Identity<'v> = Option<(&'v Value, Option<&'v Value>)>;
 
-/// Sub-attribute `name` of a complex value: the member spelled so, else the first whose key equals it ignoring
-/// case, found as filters find it ([`crate::node::lookup`]).
-fn sub_value<'v>(members: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
-    crate::node::lookup(members, name)
+/// The non-null `value` sub-attribute of a complex value (found as filters find it: the member spelled so, else
+/// the first whose key equals it ignoring case).
+fn identity_value<N: Host>(v: &N) -> Result<Option<N>, N::Error> {
+    match v.get("value")? {
+        Some(value) if value.view()? != View::Null => Ok(Some(value)),
+        _ => Ok(None),
+    }
 }
 
-/// The non-null `value` sub-attribute of a complex value.
-fn identity_value(v: &Value) -> Option<&Value> {
-    sub_value(v.as_object()?, "value").filter(|v| !v.is_null())
-}
-
-/// The `value` and `type` sub-attributes of a complex value (`None` without a non-null `value`).
+/// The `value` and `type` sub-attributes of a request's complex value (`None` without a non-null `value`).
 fn identity(v: &Value) -> Identity<'_> {
-    let value = identity_value(v)?;
-    Some((value, v.as_object().and_then(|m| sub_value(m, "type"))))
+    let value = sure(identity_value(&v))?;
+    Some((value, sure(Node::get(&v, "type"))))
 }
 
 /// Whether `existing` already holds what `adding` would add: for a complex value with a `value`, a value with the
@@ -1057,14 +1161,18 @@ fn identity(v: &Value) -> Identity<'_> {
 /// `display` is no change (RFC 7644 §3.5.2.1: "If the user was already a member of this group, no changes should be
 /// made"; rfc-digest §5 A19). `adding_id` is `identity(adding)`, computed once by the caller; `existing`'s `type`
 /// is read only when the values are equal, so that scanning a large group reads one member of each element.
-fn same_value(existing: &Value, adding: &Value, adding_id: Identity<'_>) -> bool {
-    match (adding_id, identity_value(existing)) {
-        (Some((value, kind)), Some(existing_value)) => {
-            value == existing_value
-                && kind.map_or(true, |k| existing.as_object().and_then(|m| sub_value(m, "type")) == Some(k))
-        }
-        (Some(_), None) => false,
-        (None, _) => existing == adding,
+fn same_value<N: Host>(existing: &N, adding: &Value, adding_id: Identity<'_>) -> Result<bool, N::Error> {
+    let Some((value, kind)) = adding_id else { return existing.eq_value(adding) };
+    let Some(existing_value) = identity_value(existing)? else { return Ok(false) };
+    if !existing_value.eq_value(value)? {
+        return Ok(false);
+    }
+    match kind {
+        None => Ok(true),
+        Some(k) => match existing.get("type")? {
+            Some(t) => t.eq_value(k),
+            None => Ok(false),
+        },
     }
 }
 
@@ -1080,8 +1188,11 @@ fn without_null_members(v: &Value) -> Cow<'_, Value> {
 
 /// What [`same_value`] compares first, hashed: equal for any two values `same_value` holds for, and for any two
 /// values [`remove_listed`](Applier::remove_listed) pairs.
-fn identity_hash(keys: &RandomState, v: &Value, value: Option<&Value>) -> u64 {
-    value.map_or_else(|| hash(keys, v), |value| hash(keys, value).wrapping_add(1))
+fn identity_hash<N: Host>(keys: &RandomState, v: &N, value: Option<&N>) -> Result<u64, N::Error> {
+    Ok(match value {
+        None => hash(keys, v)?,
+        Some(value) => hash(keys, value)?.wrapping_add(1),
+    })
 }
 
 /// The indexes of [`new_values`] and [`listed_indices`], keyed by [`identity_hash`]es, which are already SipHash
@@ -1113,114 +1224,135 @@ const SCAN: usize = 8;
 /// The values of `adding` that `existing` does not hold yet ([`same_value`]), without repeats, in order.
 /// A few values are looked up by scanning; more through a hash index of `adding` that one pass over `existing`
 /// probes, so adding k values to n costs O(n + k), never O(n × k), and allocates in k only.
-fn new_values(existing: &[Value], adding: &[&Value]) -> Vec<Value> {
+fn new_values<N: Host>(existing: &[N], adding: &[&Value]) -> Result<Vec<Value>, N::Error> {
     let ids: Vec<Identity<'_>> = adding.iter().map(|v| identity(v)).collect();
     let mut fresh: Vec<Value> = Vec::new();
     if adding.len() <= SCAN {
         for (v, id) in adding.iter().zip(&ids) {
-            if !existing.iter().chain(&fresh).any(|e| same_value(e, v, *id)) {
+            let mut present = false;
+            for e in existing {
+                if same_value(e, v, *id)? {
+                    present = true;
+                    break;
+                }
+            }
+            if !present && !fresh.iter().any(|e| sure(same_value(&e, v, *id))) {
                 fresh.push((*v).clone());
             }
         }
-        return fresh;
+        return Ok(fresh);
     }
     let keys = RandomState::new();
-    let hashes: Vec<u64> = adding.iter().zip(&ids).map(|(v, id)| identity_hash(&keys, v, id.map(|i| i.0))).collect();
+    let hashes: Vec<u64> =
+        adding.iter().zip(&ids).map(|(v, id)| sure(identity_hash(&keys, v, id.map(|i| i.0).as_ref()))).collect();
     let mut index = Index::with_capacity_and_hasher(adding.len(), BuildHasherDefault::default());
     for (j, h) in hashes.iter().enumerate() {
         index.entry(*h).or_default().push(j);
     }
     let mut present = vec![false; adding.len()];
     for e in existing {
-        let Some(bucket) = index.get(&identity_hash(&keys, e, identity_value(e))) else { continue };
+        let Some(bucket) = index.get(&identity_hash(&keys, e, identity_value(e)?.as_ref())?) else { continue };
         for &j in bucket {
             if let (Some(slot), Some(v), Some(id)) = (present.get_mut(j), adding.get(j), ids.get(j)) {
-                *slot = *slot || same_value(e, v, *id);
+                *slot = *slot || same_value(e, v, *id)?;
             }
         }
     }
     let mut added = Index::default();
     for (((v, id), h), present) in adding.iter().zip(&ids).zip(&hashes).zip(present) {
-        let repeated =
-            added.get(h).is_some_and(|ids| ids.iter().any(|&j| fresh.get(j).is_some_and(|e| same_value(e, v, *id))));
+        let repeated = added
+            .get(h)
+            .is_some_and(|ids| ids.iter().any(|&j| fresh.get(j).is_some_and(|e| sure(same_value(&e, v, *id)))));
         if !present && !repeated {
             added.entry(*h).or_default().push(fresh.len());
             fresh.push((*v).clone());
         }
     }
-    fresh
+    Ok(fresh)
 }
 
 /// The indices of `items` that `listed` names ([`remove_listed`](Applier::remove_listed)): an item whose `value`
 /// equals a listed value's, or (without a `value`) that equals a listed value. One pass over `items`, through a
 /// hash index of `listed` when it holds more than a few values: removing k of n costs O(n + k).
-fn listed_indices(items: &[Value], listed: &[&Value]) -> Vec<usize> {
-    let values: Vec<Option<&Value>> = listed.iter().map(|l| identity_value(l)).collect();
-    let names = |item: &Value, item_value: Option<&Value>, l: &Value, value: Option<&Value>| match (value, item_value) {
-        (Some(value), Some(existing)) => value == existing,
-        _ => l == item,
+fn listed_indices<N: Host>(items: &[N], listed: &[&Value]) -> Result<Vec<usize>, N::Error> {
+    let values: Vec<Option<&Value>> = listed.iter().map(|l| sure(identity_value(l))).collect();
+    let names = |item: &N, item_value: Option<&N>, l: &Value, value: Option<&Value>| match (value, item_value) {
+        (Some(value), Some(existing)) => existing.eq_value(value),
+        _ => item.eq_value(l),
     };
+    let mut found = Vec::new();
     if listed.len() <= SCAN {
-        return items
-            .iter()
-            .enumerate()
-            .filter(|(_, item)| {
-                let item_value = identity_value(item);
-                listed.iter().zip(&values).any(|(l, value)| names(item, item_value, l, *value))
-            })
-            .map(|(i, _)| i)
-            .collect();
+        for (i, item) in items.iter().enumerate() {
+            let item_value = identity_value(item)?;
+            for (l, value) in listed.iter().zip(&values) {
+                if names(item, item_value.as_ref(), l, *value)? {
+                    found.push(i);
+                    break;
+                }
+            }
+        }
+        return Ok(found);
     }
     let keys = RandomState::new();
     let mut index = Index::with_capacity_and_hasher(listed.len(), BuildHasherDefault::default());
     for (j, (l, value)) in listed.iter().zip(&values).enumerate() {
-        index.entry(identity_hash(&keys, l, *value)).or_default().push(j);
+        index.entry(sure(identity_hash(&keys, l, value.as_ref()))).or_default().push(j);
     }
-    items
-        .iter()
-        .enumerate()
-        .filter(|(_, item)| {
-            let item_value = identity_value(item);
-            index.get(&identity_hash(&keys, item, item_value)).is_some_and(|bucket| {
-                bucket.iter().any(|&j| match (listed.get(j), values.get(j)) {
-                    (Some(l), Some(value)) => names(item, item_value, l, *value),
-                    _ => false,
-                })
-            })
-        })
-        .map(|(i, _)| i)
-        .collect()
+    for (i, item) in items.iter().enumerate() {
+        let item_value = identity_value(item)?;
+        let Some(bucket) = index.get(&identity_hash(&keys, item, item_value.as_ref())?) else { continue };
+        for &j in bucket {
+            if let (Some(l), Some(value)) = (listed.get(j), values.get(j)) {
+                if names(item, item_value.as_ref(), l, *value)? {
+                    found.push(i);
+                    break;
+                }
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// A hash consistent with `Value`'s equality: object members in any order, numbers by their JSON value, under the
-/// request's SipHash keys. Only the first [`HASH_DEPTH`] levels count, so that a value already in the document,
-/// which may nest arbitrarily deep, is hashed without deep recursion; equal values still hash alike.
-fn hash(keys: &RandomState, v: &Value) -> u64 {
+/// request's SipHash keys. Only the first [`HASH_DEPTH`] levels count, and of each array its length and first
+/// [`HASH_WIDTH`] elements, of an object with more members than that only its keys: what is read depends on the
+/// value alone, so equal values still hash alike, and a value already in the document, which may nest arbitrarily
+/// deep or (in a host document) contain itself many times over, costs at most `HASH_WIDTH ^ HASH_DEPTH` reads.
+/// Values that differ only beyond that collide, and are told apart by comparing them.
+fn hash<N: Host>(keys: &RandomState, v: &N) -> Result<u64, N::Error> {
     hash_to(keys, v, HASH_DEPTH)
 }
 
-const HASH_DEPTH: usize = 16;
+const HASH_DEPTH: usize = 4;
+const HASH_WIDTH: usize = 8;
 
-fn hash_to(keys: &RandomState, v: &Value, depth: usize) -> u64 {
+fn hash_to<N: Host>(keys: &RandomState, v: &N, depth: usize) -> Result<u64, N::Error> {
     let mut h = keys.build_hasher();
-    let Some(depth) = depth.checked_sub(1) else { return 0 };
-    match v {
-        Value::Null => 0u8.hash(&mut h),
-        Value::Bool(b) => (1u8, b).hash(&mut h),
-        Value::Number(n) => (2u8, n.to_string()).hash(&mut h),
-        Value::String(s) => (3u8, s).hash(&mut h),
-        Value::Array(items) => {
-            4u8.hash(&mut h);
-            for item in items {
-                hash_to(keys, item, depth).hash(&mut h);
+    let Some(depth) = depth.checked_sub(1) else { return Ok(0) };
+    match v.view()? {
+        View::Null => 0u8.hash(&mut h),
+        View::Bool(b) => (1u8, b).hash(&mut h),
+        View::Number(n) => (2u8, json_number(n).map(|n| n.to_string())).hash(&mut h),
+        View::String(s) => (3u8, &*s).hash(&mut h),
+        View::Array(len) => {
+            (4u8, len).hash(&mut h);
+            for i in 0..len.min(HASH_WIDTH) {
+                match v.index(i)? {
+                    Some(item) => hash_to(keys, &item, depth)?.hash(&mut h),
+                    None => break,
+                }
             }
         }
-        Value::Object(members) => {
+        View::Object => {
             // Order-independent: the sum of the members' hashes.
-            let sum =
-                members.iter().fold(0u64, |acc, (k, v)| acc.wrapping_add(keys.hash_one((k, hash_to(keys, v, depth)))));
+            let depth = if v.member_count()? > HASH_WIDTH { 0 } else { depth };
+            let mut sum = 0u64;
+            v.members(&mut |k, m| {
+                sum = sum.wrapping_add(keys.hash_one((k, hash_to(keys, &m, depth)?)));
+                Ok(true)
+            })?;
             (5u8, sum).hash(&mut h);
         }
     }
-    h.finish()
+    Ok(h.finish())
 }

@@ -9,6 +9,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+use crate::overlay::{Failure, Host, Lazy};
 use crate::quirks::Fired;
 use crate::{Error, Options, Path};
 use scope::Reach;
@@ -167,5 +168,36 @@ impl Patch {
     /// failing operation ([`Error::operation`]).
     pub fn apply(&self, doc: &mut Value) -> Result<Outcome, Error> {
         apply::apply(&self.operations, &self.options, doc, self.fired)
+    }
+
+    /// Applies every operation in order to a document the caller holds in another form, read in place through
+    /// [`Host`]: the same rules, errors and outcome as [`apply`](Patch::apply), without converting the document.
+    /// The result is a copy-on-write [`Lazy`] document that holds the host's own subtrees wherever the request
+    /// changed nothing. The host is only read, so on error it is as it was by construction.
+    ///
+    /// ```
+    /// use scim_expr::overlay::Lazy;
+    /// use scim_expr::Patch;
+    /// use serde_json::json;
+    ///
+    /// let patch = Patch::parse(&json!({
+    ///     "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+    ///     "Operations": [{"op": "add", "path": "members", "value": [{"value": "2819c223"}]}]
+    /// }))?;
+    /// let group = json!({"displayName": "Admins", "members": [{"value": "902c246b"}]});
+    /// let (result, outcome) = patch.apply_to(&group).map_err(|e| match e {
+    ///     scim_expr::overlay::Failure::Patch(e) => e,
+    ///     scim_expr::overlay::Failure::Host(never) => match never {},
+    /// })?;
+    /// assert!(outcome.changed());
+    /// let Lazy::Object(members) = &result else { panic!("the group was written into") };
+    /// // `displayName` is still the input's own value; `members` holds the input's element and one new one.
+    /// assert!(matches!(&members[0], (k, Lazy::Host(v)) if k == "displayName" && std::ptr::eq(*v, &group["displayName"])));
+    /// assert!(matches!(&members[1], (_, Lazy::Array(items)) if matches!(items.as_slice(), [Lazy::Host(_), Lazy::Owned(_)])));
+    /// assert_eq!(result.to_value()["members"][1]["value"], "2819c223");
+    /// # Ok::<(), scim_expr::Error>(())
+    /// ```
+    pub fn apply_to<H: Host>(&self, doc: H) -> Result<(Lazy<H>, Outcome), Failure<H::Error>> {
+        apply::apply_to(&self.operations, &self.options, doc, self.fired)
     }
 }

@@ -3,7 +3,12 @@
 //! length). A failed request replays the record backwards. Protecting a 10,000-member group against a failing
 //! operation therefore costs the size of the change, never a clone of the group.
 
+use std::convert::Infallible;
+
 use serde_json::{Map, Value};
+
+use crate::node::Node;
+use crate::overlay::{Failure, Host, Lazy, LazyRef};
 
 /// One step from the document root: an object key or an array index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,6 +215,281 @@ fn reinsert(a: &mut Vec<Value>, removed: Vec<(usize, Value)>) {
     }
     merged.extend(kept);
     *a = merged;
+}
+
+/// A document the engine applies a request to: reads through [`Host`] handles, writes through the five
+/// primitives. [`InPlace`] changes a `Value` and keeps the undo log; [`Overlay`] builds a copy-on-write document
+/// over a host tree, which a failed request simply drops.
+pub(crate) trait Doc {
+    /// The failure of reading the document.
+    type Error;
+    /// A read handle.
+    type Node<'n>: Host<Error = Self::Error>
+    where
+        Self: 'n;
+
+    /// The value at `loc`, if the document has one there.
+    fn at(&self, loc: &[Step]) -> Result<Option<Self::Node<'_>>, Failure<Self::Error>>;
+    /// How many changes were made; a mark to compare against later.
+    fn changes(&self) -> usize;
+    /// [`Tx::set_key`].
+    fn set_key(&mut self, parent: &[Step], key: &str, value: Value) -> Result<bool, Failure<Self::Error>>;
+    /// [`Tx::remove_key`].
+    fn remove_key(&mut self, parent: &[Step], key: &str) -> Result<bool, Failure<Self::Error>>;
+    /// [`Tx::set_element`].
+    fn set_element(&mut self, array: &[Step], index: usize, value: Value) -> Result<bool, Failure<Self::Error>>;
+    /// [`Tx::append`].
+    fn append(&mut self, array: &[Step], values: Vec<Value>) -> Result<bool, Failure<Self::Error>>;
+    /// [`Tx::remove_elements`].
+    fn remove_elements(&mut self, array: &[Step], indices: &[usize]) -> Result<bool, Failure<Self::Error>>;
+}
+
+/// A `Value` changed in place, with the record that takes the changes back.
+#[derive(Debug)]
+pub(crate) struct InPlace<'v> {
+    pub root: &'v mut Value,
+    pub tx: Tx,
+}
+
+impl Doc for InPlace<'_> {
+    type Error = Infallible;
+    type Node<'n>
+        = &'n Value
+    where
+        Self: 'n;
+
+    fn at(&self, loc: &[Step]) -> Result<Option<&Value>, Failure<Infallible>> {
+        Ok(at(self.root, loc))
+    }
+
+    fn changes(&self) -> usize {
+        self.tx.len()
+    }
+
+    fn set_key(&mut self, parent: &[Step], key: &str, value: Value) -> Result<bool, Failure<Infallible>> {
+        Ok(self.tx.set_key(self.root, parent, key, value))
+    }
+
+    fn remove_key(&mut self, parent: &[Step], key: &str) -> Result<bool, Failure<Infallible>> {
+        Ok(self.tx.remove_key(self.root, parent, key))
+    }
+
+    fn set_element(&mut self, array: &[Step], index: usize, value: Value) -> Result<bool, Failure<Infallible>> {
+        Ok(self.tx.set_element(self.root, array, index, value))
+    }
+
+    fn append(&mut self, array: &[Step], values: Vec<Value>) -> Result<bool, Failure<Infallible>> {
+        Ok(self.tx.append(self.root, array, values))
+    }
+
+    fn remove_elements(&mut self, array: &[Step], indices: &[usize]) -> Result<bool, Failure<Infallible>> {
+        Ok(self.tx.remove_elements(self.root, array, indices))
+    }
+}
+
+/// A copy-on-write document over a host tree. Nothing of the host is ever written or converted: a write
+/// materializes the host objects and arrays on its way (their children stay host values) and puts the request's
+/// value there. No undo log: on error the caller drops the overlay, and the host never changed.
+#[derive(Debug)]
+pub(crate) struct Overlay<H> {
+    pub root: Lazy<H>,
+    pub changes: usize,
+}
+
+/// A place the overlay writes into.
+enum Slot<'a, H> {
+    Lazy(&'a mut Lazy<H>),
+    Value(&'a mut Value),
+}
+
+fn step_value<'a>(v: &'a mut Value, step: &Step) -> Option<&'a mut Value> {
+    match step {
+        Step::Key(k) => v.as_object_mut()?.get_mut(k),
+        Step::Index(i) => v.as_array_mut()?.get_mut(*i),
+    }
+}
+
+impl<H: Host> Overlay<H> {
+    /// The place at `loc`, materialized down to it (and including it, when it is a host object or array).
+    fn slot(&mut self, loc: &[Step]) -> Result<Option<Slot<'_, H>>, Failure<H::Error>> {
+        let mut cur = Slot::Lazy(&mut self.root);
+        for step in loc {
+            let next = match cur {
+                Slot::Value(v) => step_value(v, step).map(Slot::Value),
+                Slot::Lazy(l) => {
+                    l.materialize().map_err(Failure::Host)?;
+                    match (l, step) {
+                        (Lazy::Owned(v), step) => step_value(v, step).map(Slot::Value),
+                        (Lazy::Object(members), Step::Key(k)) => {
+                            members.iter_mut().find(|(key, _)| key == k).map(|(_, v)| Slot::Lazy(v))
+                        }
+                        (Lazy::Array(items), Step::Index(i)) => items.get_mut(*i).map(Slot::Lazy),
+                        _ => None,
+                    }
+                }
+            };
+            match next {
+                Some(n) => cur = n,
+                None => return Ok(None),
+            }
+        }
+        if let Slot::Lazy(l) = &mut cur {
+            l.materialize().map_err(Failure::Host)?;
+        }
+        Ok(Some(cur))
+    }
+
+    fn count(&mut self, changed: bool) -> bool {
+        self.changes += usize::from(changed);
+        changed
+    }
+}
+
+impl<H: Host> Doc for Overlay<H> {
+    type Error = H::Error;
+    type Node<'n>
+        = LazyRef<'n, H>
+    where
+        Self: 'n;
+
+    fn at(&self, loc: &[Step]) -> Result<Option<LazyRef<'_, H>>, Failure<H::Error>> {
+        let mut cur = self.root.read();
+        for step in loc {
+            let next = match step {
+                Step::Key(k) => cur.member(k),
+                Step::Index(i) => cur.index(*i),
+            };
+            match next.map_err(Failure::Host)? {
+                Some(n) => cur = n,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(cur))
+    }
+
+    fn changes(&self) -> usize {
+        self.changes
+    }
+
+    fn set_key(&mut self, parent: &[Step], key: &str, value: Value) -> Result<bool, Failure<H::Error>> {
+        let changed = match self.slot(parent)? {
+            Some(Slot::Lazy(Lazy::Object(members))) => match members.iter_mut().find(|(k, _)| k == key) {
+                Some((_, old)) => {
+                    if old.read().eq_value(&value).map_err(Failure::Host)? {
+                        false
+                    } else {
+                        *old = Lazy::Owned(value);
+                        true
+                    }
+                }
+                None => {
+                    members.push((key.to_string(), Lazy::Owned(value)));
+                    true
+                }
+            },
+            Some(Slot::Lazy(Lazy::Owned(Value::Object(obj))) | Slot::Value(Value::Object(obj))) => {
+                if obj.get(key) == Some(&value) {
+                    false
+                } else {
+                    obj.insert(key.to_string(), value);
+                    true
+                }
+            }
+            _ => false,
+        };
+        Ok(self.count(changed))
+    }
+
+    fn remove_key(&mut self, parent: &[Step], key: &str) -> Result<bool, Failure<H::Error>> {
+        let changed = match self.slot(parent)? {
+            Some(Slot::Lazy(Lazy::Object(members))) => match members.iter().position(|(k, _)| k == key) {
+                Some(i) => {
+                    members.remove(i);
+                    true
+                }
+                None => false,
+            },
+            Some(Slot::Lazy(Lazy::Owned(Value::Object(obj))) | Slot::Value(Value::Object(obj))) => {
+                obj.remove(key).is_some()
+            }
+            _ => false,
+        };
+        Ok(self.count(changed))
+    }
+
+    fn set_element(&mut self, array: &[Step], index: usize, value: Value) -> Result<bool, Failure<H::Error>> {
+        let changed = match self.slot(array)? {
+            Some(Slot::Lazy(Lazy::Array(items))) => match items.get_mut(index) {
+                Some(old) => {
+                    if old.read().eq_value(&value).map_err(Failure::Host)? {
+                        false
+                    } else {
+                        *old = Lazy::Owned(value);
+                        true
+                    }
+                }
+                None => false,
+            },
+            Some(Slot::Lazy(Lazy::Owned(Value::Array(items))) | Slot::Value(Value::Array(items))) => {
+                match items.get_mut(index) {
+                    Some(old) if *old != value => {
+                        *old = value;
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        };
+        Ok(self.count(changed))
+    }
+
+    fn append(&mut self, array: &[Step], values: Vec<Value>) -> Result<bool, Failure<H::Error>> {
+        let changed = match self.slot(array)? {
+            Some(Slot::Lazy(Lazy::Array(items))) => {
+                let changed = !values.is_empty();
+                items.extend(values.into_iter().map(Lazy::Owned));
+                changed
+            }
+            Some(Slot::Lazy(Lazy::Owned(Value::Array(items))) | Slot::Value(Value::Array(items))) => {
+                let changed = !values.is_empty();
+                items.extend(values);
+                changed
+            }
+            _ => false,
+        };
+        Ok(self.count(changed))
+    }
+
+    fn remove_elements(&mut self, array: &[Step], indices: &[usize]) -> Result<bool, Failure<H::Error>> {
+        fn retain<T>(items: &mut Vec<T>, indices: &[usize]) {
+            let mut next = indices.iter().peekable();
+            let mut i = 0;
+            items.retain(|_| {
+                let remove = next.peek() == Some(&&i);
+                if remove {
+                    next.next();
+                }
+                i += 1;
+                !remove
+            });
+        }
+        if indices.is_empty() {
+            return Ok(false);
+        }
+        let changed = match self.slot(array)? {
+            Some(Slot::Lazy(Lazy::Array(items))) => {
+                retain(items, indices);
+                true
+            }
+            Some(Slot::Lazy(Lazy::Owned(Value::Array(items))) | Slot::Value(Value::Array(items))) => {
+                retain(items, indices);
+                true
+            }
+            _ => false,
+        };
+        Ok(self.count(changed))
+    }
 }
 
 #[cfg(test)]

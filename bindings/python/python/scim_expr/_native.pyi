@@ -175,10 +175,11 @@ class Patch:
         """The resource after every operation, as a new dict: the input's members in the input's order, those the
         request touches replaced by their patched values (left out when removed), then the members it added.
 
-        Only the touched members are converted (and checked: cyclic, too deep or non-JSON values there raise
-        ``ScimError``). The result shares untouched values with the input, like ``dict.copy()``, and so do the
-        elements of a patched list that the request left as they were (equal in value and type); the input is
-        never modified."""
+        Only the touched members are checked (cyclic, too deep or non-JSON values there raise ``ScimError``); the
+        engine reads them where they are and only what the request writes is converted. The result shares
+        untouched values with the input, like ``dict.copy()``, and so do the values the request read but did not
+        write (the elements of a patched list, a member a filter matched nothing in) when converting them would
+        give the same value and type (no tuples or subclasses); the input is never modified."""
     def apply_outcome(self, resource: dict[str, Any], /) -> Outcome[dict[str, Any]]:
         """Like ``apply``, with whether anything changed and which tolerances fired."""
     def apply_json(self, text: Union[str, bytes], /) -> str:

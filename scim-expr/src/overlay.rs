@@ -1,0 +1,567 @@
+//! Applying a PATCH to a document the caller holds in another form, without converting it.
+//!
+//! [`Patch::apply_to`](crate::Patch::apply_to) reads the resource through [`Host`] (a [`Node`] that can also list
+//! an object's members) and returns a [`Lazy`] document: copy-on-write, it holds the host's own subtrees wherever
+//! the request changed nothing and materializes only the objects and arrays it wrote into, one level at a time.
+//! Adding one member to a 10,000-member group reads each member's `value` in place and yields the input's members
+//! (still host values) plus one new element; no member is converted either way.
+//!
+//! The engine is the one [`Patch::apply`](crate::Patch::apply) runs: only the document's representation differs.
+
+use std::borrow::Cow;
+use std::convert::Infallible;
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::compare::Num;
+use crate::node::{Node, View};
+use crate::Error;
+
+/// A [`Node`] whose object members can be listed and looked up by their exact key: what the PATCH engine needs
+/// beyond a filter's reads (the document's spelling of a key, equality with a request's value).
+///
+/// Equality and hashing of a host value follow what [`view`](Node::view) reports, so they agree with `Value`'s own
+/// equality after the binding's conversion as long as the view and the conversion agree (a number that the
+/// conversion makes an integer is a [`Num::Int`] or [`Num::UInt`], one it makes a float a [`Num::Float`]).
+pub trait Host: Node {
+    /// The member of an object whose key is exactly `key`; `None` for a missing member or a non-object.
+    fn member(&self, key: &str) -> Result<Option<Self>, Self::Error>;
+
+    /// Calls `f` with each member of an object, in the object's order, until `f` returns `false`; nothing for a
+    /// non-object.
+    #[allow(clippy::type_complexity)] // the shape of `Node::any_member`, with the key
+    fn members(&self, f: &mut dyn FnMut(&str, Self) -> Result<bool, Self::Error>) -> Result<(), Self::Error>;
+
+    /// How many members an object has (0 for a non-object).
+    fn member_count(&self) -> Result<usize, Self::Error> {
+        let mut n = 0;
+        self.members(&mut |_, _| {
+            n += 1;
+            Ok(true)
+        })?;
+        Ok(n)
+    }
+
+    /// Whether this value equals `v` as `serde_json::Value`s compare (object member order ignored, an integer
+    /// never equal to a float). Terminates on cyclic hosts: the walk follows `v`, which is finite.
+    fn eq_value(&self, v: &Value) -> Result<bool, Self::Error> {
+        eq_value(self, v)
+    }
+}
+
+/// [`Host::eq_value`] through the trait's reads alone.
+pub(crate) fn eq_value<N: Host>(n: &N, v: &Value) -> Result<bool, N::Error> {
+    Ok(match (n.view()?, v) {
+        (View::Null, Value::Null) => true,
+        (View::Bool(a), Value::Bool(b)) => a == *b,
+        (View::Number(a), Value::Number(b)) => num_eq(a, b),
+        (View::String(a), Value::String(b)) => a == b.as_str(),
+        (View::Array(len), Value::Array(items)) => {
+            if len != items.len() {
+                return Ok(false);
+            }
+            for (i, item) in items.iter().enumerate() {
+                match n.index(i)? {
+                    Some(e) if e.eq_value(item)? => {}
+                    _ => return Ok(false),
+                }
+            }
+            true
+        }
+        (View::Object, Value::Object(map)) => {
+            if n.member_count()? != map.len() {
+                return Ok(false);
+            }
+            // As many members, each key of `n` (keys are distinct) in `map` with an equal value: the same keys.
+            let mut equal = true;
+            n.members(&mut |k, child| {
+                equal = match map.get(k) {
+                    Some(want) => child.eq_value(want)?,
+                    None => false,
+                };
+                Ok(equal)
+            })?;
+            equal
+        }
+        _ => false,
+    })
+}
+
+/// Whether a host number equals a JSON number as serde_json compares them: integers by value, floats by value,
+/// never an integer and a float.
+fn num_eq(a: Num, b: &serde_json::Number) -> bool {
+    match a {
+        Num::Int(i) => b.as_i64() == Some(i),
+        Num::UInt(u) => b.as_u64() == Some(u),
+        Num::Float(f) => b.is_f64() && b.as_f64() == Some(f),
+    }
+}
+
+/// The JSON number a host number converts to (`None` for a NaN or an infinity, which JSON cannot hold).
+pub(crate) fn json_number(n: Num) -> Option<serde_json::Number> {
+    match n {
+        Num::Int(i) => Some(i.into()),
+        Num::UInt(u) => Some(u.into()),
+        Num::Float(f) => serde_json::Number::from_f64(f),
+    }
+}
+
+impl Host for &Value {
+    fn member(&self, key: &str) -> Result<Option<Self>, Infallible> {
+        Ok(self.as_object().and_then(|o| o.get(key)))
+    }
+
+    fn members(&self, f: &mut dyn FnMut(&str, Self) -> Result<bool, Infallible>) -> Result<(), Infallible> {
+        for (k, v) in self.as_object().into_iter().flatten() {
+            if !f(k, v)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn member_count(&self) -> Result<usize, Infallible> {
+        Ok(self.as_object().map_or(0, serde_json::Map::len))
+    }
+
+    fn eq_value(&self, v: &Value) -> Result<bool, Infallible> {
+        Ok(**self == *v)
+    }
+}
+
+/// A copy-on-write document over a host tree `H` (the result of [`Patch::apply_to`](crate::Patch::apply_to)).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lazy<H> {
+    /// A host subtree the request left as it was.
+    Host(H),
+    /// A value the request put there (or built), as JSON.
+    Owned(Value),
+    /// A host object the request wrote into: its members, in the host's order, with new keys at the end.
+    Object(Vec<(String, Lazy<H>)>),
+    /// A host array the request wrote into: its elements.
+    Array(Vec<Lazy<H>>),
+}
+
+impl Lazy<&Value> {
+    /// The document as one JSON value (the host subtrees cloned).
+    pub fn to_value(&self) -> Value {
+        match self {
+            Lazy::Host(v) => (*v).clone(),
+            Lazy::Owned(v) => v.clone(),
+            Lazy::Object(members) => Value::Object(members.iter().map(|(k, v)| (k.clone(), v.to_value())).collect()),
+            Lazy::Array(items) => Value::Array(items.iter().map(Lazy::to_value).collect()),
+        }
+    }
+}
+
+impl<H: Host> Lazy<H> {
+    /// A read handle on this document.
+    pub(crate) fn read(&self) -> LazyRef<'_, H> {
+        match self {
+            Lazy::Host(h) => LazyRef::Host(h.clone()),
+            Lazy::Owned(v) => LazyRef::Value(v),
+            Lazy::Object(members) => LazyRef::Object(members),
+            Lazy::Array(items) => LazyRef::Array(items),
+        }
+    }
+
+    /// Turns a host object or array into a materialized level whose children are still host values; anything
+    /// else stays as it is.
+    pub(crate) fn materialize(&mut self) -> Result<(), H::Error> {
+        let Lazy::Host(h) = self else { return Ok(()) };
+        match h.view()? {
+            View::Object => {
+                let mut members = Vec::new();
+                h.members(&mut |k, child| {
+                    members.push((k.to_string(), Lazy::Host(child)));
+                    Ok(true)
+                })?;
+                *self = Lazy::Object(members);
+            }
+            View::Array(len) => {
+                let mut items = Vec::with_capacity(len);
+                for i in 0..len {
+                    match h.index(i)? {
+                        Some(e) => items.push(Lazy::Host(e)),
+                        None => break,
+                    }
+                }
+                *self = Lazy::Array(items);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// A read handle on a [`Lazy`] document: what the engine reads through.
+#[derive(Debug)]
+pub(crate) enum LazyRef<'a, H> {
+    Host(H),
+    Value(&'a Value),
+    Object(&'a [(String, Lazy<H>)]),
+    Array(&'a [Lazy<H>]),
+}
+
+impl<H: Clone> Clone for LazyRef<'_, H> {
+    fn clone(&self) -> Self {
+        match self {
+            LazyRef::Host(h) => LazyRef::Host(h.clone()),
+            LazyRef::Value(v) => LazyRef::Value(v),
+            LazyRef::Object(m) => LazyRef::Object(m),
+            LazyRef::Array(a) => LazyRef::Array(a),
+        }
+    }
+}
+
+fn sure<T>(r: Result<T, Infallible>) -> T {
+    match r {
+        Ok(t) => t,
+        Err(never) => match never {},
+    }
+}
+
+impl<'a, H: Host> Node for LazyRef<'a, H> {
+    type Error = H::Error;
+
+    fn view(&self) -> Result<View<'_>, H::Error> {
+        Ok(match self {
+            LazyRef::Host(h) => h.view()?,
+            LazyRef::Value(v) => match v {
+                Value::Null => View::Null,
+                Value::Bool(b) => View::Bool(*b),
+                Value::Number(n) => View::Number(Num::from_json(n)),
+                Value::String(s) => View::String(Cow::Borrowed(s)),
+                Value::Array(a) => View::Array(a.len()),
+                Value::Object(_) => View::Object,
+            },
+            LazyRef::Object(_) => View::Object,
+            LazyRef::Array(a) => View::Array(a.len()),
+        })
+    }
+
+    fn get(&self, name: &str) -> Result<Option<Self>, H::Error> {
+        Ok(match self {
+            LazyRef::Host(h) => h.get(name)?.map(LazyRef::Host),
+            LazyRef::Value(v) => sure(Node::get(v, name)).map(LazyRef::Value),
+            // As `lookup` finds it in the converted object: the exact key, else the first (smallest) one equal to
+            // it ignoring case.
+            LazyRef::Object(members) => members
+                .iter()
+                .find(|(k, _)| k == name)
+                .or_else(|| {
+                    members.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).min_by(|(a, _), (b, _)| a.cmp(b))
+                })
+                .map(|(_, v)| v.read()),
+            LazyRef::Array(_) => None,
+        })
+    }
+
+    fn index(&self, i: usize) -> Result<Option<Self>, H::Error> {
+        Ok(match self {
+            LazyRef::Host(h) => h.index(i)?.map(LazyRef::Host),
+            LazyRef::Value(v) => v.as_array().and_then(|a| a.get(i)).map(LazyRef::Value),
+            LazyRef::Array(items) => items.get(i).map(Lazy::read),
+            LazyRef::Object(_) => None,
+        })
+    }
+
+    fn any_member(&self, f: &mut dyn FnMut(&Self) -> Result<bool, H::Error>) -> Result<bool, H::Error> {
+        match self {
+            LazyRef::Host(h) => h.any_member(&mut |c| f(&LazyRef::Host(c.clone()))),
+            LazyRef::Value(v) => {
+                for c in v.as_object().into_iter().flat_map(serde_json::Map::values) {
+                    if f(&LazyRef::Value(c))? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            LazyRef::Object(members) => {
+                for (_, c) in members.iter() {
+                    if f(&c.read())? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            LazyRef::Array(_) => Ok(false),
+        }
+    }
+}
+
+impl<'a, H: Host> Host for LazyRef<'a, H> {
+    fn member(&self, key: &str) -> Result<Option<Self>, H::Error> {
+        Ok(match self {
+            LazyRef::Host(h) => h.member(key)?.map(LazyRef::Host),
+            LazyRef::Value(v) => v.as_object().and_then(|o| o.get(key)).map(LazyRef::Value),
+            LazyRef::Object(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v.read()),
+            LazyRef::Array(_) => None,
+        })
+    }
+
+    fn members(&self, f: &mut dyn FnMut(&str, Self) -> Result<bool, H::Error>) -> Result<(), H::Error> {
+        match self {
+            LazyRef::Host(h) => h.members(&mut |k, c| f(k, LazyRef::Host(c))),
+            LazyRef::Value(v) => {
+                for (k, c) in v.as_object().into_iter().flatten() {
+                    if !f(k, LazyRef::Value(c))? {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+            LazyRef::Object(members) => {
+                for (k, c) in members.iter() {
+                    if !f(k, c.read())? {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+            LazyRef::Array(_) => Ok(()),
+        }
+    }
+
+    fn member_count(&self) -> Result<usize, H::Error> {
+        match self {
+            LazyRef::Host(h) => h.member_count(),
+            LazyRef::Value(v) => Ok(v.as_object().map_or(0, serde_json::Map::len)),
+            LazyRef::Object(members) => Ok(members.len()),
+            LazyRef::Array(_) => Ok(0),
+        }
+    }
+
+    fn eq_value(&self, v: &Value) -> Result<bool, H::Error> {
+        match self {
+            LazyRef::Host(h) => h.eq_value(v),
+            LazyRef::Value(own) => Ok(**own == *v),
+            LazyRef::Object(_) | LazyRef::Array(_) => eq_value(self, v),
+        }
+    }
+}
+
+/// Why [`Patch::apply_to`](crate::Patch::apply_to) failed: the request (as [`Patch::apply`](crate::Patch::apply)
+/// would fail), or reading the host document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure<E> {
+    /// The request cannot be applied; the error names the failing operation.
+    Patch(Error),
+    /// Reading the host document failed.
+    Host(E),
+}
+
+impl<E> From<Error> for Failure<E> {
+    fn from(e: Error) -> Self {
+        Failure::Patch(e)
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for Failure<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Patch(e) => e.fmt(f),
+            Failure::Host(e) => e.fmt(f),
+        }
+    }
+}
+
+impl<E: std::error::Error> std::error::Error for Failure<E> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Patch;
+    use serde_json::json;
+
+    const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+
+    fn patch(operations: Value) -> Patch {
+        Patch::parse(&json!({"schemas": [crate::patch::PATCH_OP], "Operations": operations})).unwrap()
+    }
+
+    fn sure<T>(r: Result<T, Failure<Infallible>>) -> T {
+        match r {
+            Ok(t) => t,
+            Err(Failure::Patch(e)) => panic!("{e}"),
+            Err(Failure::Host(never)) => match never {},
+        }
+    }
+
+    #[test]
+    fn only_the_written_levels_are_materialized() {
+        let doc = json!({"schemas": [GROUP], "displayName": "Admins", "members": [{"value": "a"}],
+                         "meta": {"version": "1"}});
+        let p = patch(json!([{"op": "replace", "path": "displayName", "value": "Ops"}]));
+        let (lazy, outcome) = sure(p.apply_to(&doc));
+        assert!(outcome.changed());
+        let Lazy::Object(members) = &lazy else { panic!("the root was written into: {lazy:?}") };
+        let keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["displayName", "members", "meta", "schemas"], "the host's order");
+        for (k, v) in members {
+            match (k.as_str(), v) {
+                ("displayName", Lazy::Owned(v)) => assert_eq!(v, "Ops"),
+                (k, Lazy::Host(v)) => assert!(std::ptr::eq(*v, &doc[k]), "{k} is the input's own value"),
+                (k, v) => panic!("{k} was materialized: {v:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn one_added_member_keeps_every_existing_member_a_host_value() {
+        let existing: Vec<Value> = (0..10_000).map(|i| json!({"value": format!("u{i}"), "display": "x"})).collect();
+        let doc = json!({"schemas": [GROUP], "displayName": "Big", "members": existing});
+        let p = patch(json!([{"op": "add", "path": "members", "value": [{"value": "new"}]}]));
+        let (lazy, outcome) = sure(p.apply_to(&doc));
+        assert!(outcome.changed());
+        let Lazy::Object(members) = &lazy else { panic!("the root was written into") };
+        let Some((_, Lazy::Array(items))) = members.iter().find(|(k, _)| k == "members") else {
+            panic!("members was written into")
+        };
+        assert_eq!(items.len(), 10_001);
+        for (i, item) in items.iter().take(10_000).enumerate() {
+            assert!(matches!(item, Lazy::Host(v) if std::ptr::eq(*v, &doc["members"][i])), "element {i}");
+        }
+        assert_eq!(items.last(), Some(&Lazy::Owned(json!({"value": "new"}))));
+        assert!(members.iter().filter(|(k, _)| k != "members").all(|(_, v)| matches!(v, Lazy::Host(_))));
+    }
+
+    #[test]
+    fn a_request_that_changes_nothing_leaves_the_host_whole() {
+        let doc = json!({"schemas": [GROUP], "members": [{"value": "a"}, {"value": "b"}]});
+        let p = patch(json!([{"op": "add", "path": "members", "value": [{"value": "b", "display": "B"}]},
+                             {"op": "remove", "path": "members[value eq \"zz\"]"}]));
+        let (lazy, outcome) = sure(p.apply_to(&doc));
+        assert!(!outcome.changed());
+        assert!(matches!(lazy, Lazy::Host(v) if std::ptr::eq(v, &doc)));
+    }
+
+    /// A host whose reads of the string "boom" fail.
+    #[derive(Debug, Clone, Copy)]
+    struct Failing<'v>(&'v Value);
+
+    impl Node for Failing<'_> {
+        type Error = String;
+
+        fn view(&self) -> Result<View<'_>, String> {
+            if self.0 == "boom" {
+                return Err("cannot read boom".into());
+            }
+            Ok(sure_read(self.0.view()))
+        }
+
+        fn get(&self, name: &str) -> Result<Option<Self>, String> {
+            Ok(sure_read(Node::get(&self.0, name)).map(Failing))
+        }
+
+        fn index(&self, i: usize) -> Result<Option<Self>, String> {
+            Ok(sure_read(Node::index(&self.0, i)).map(Failing))
+        }
+
+        fn any_member(&self, f: &mut dyn FnMut(&Self) -> Result<bool, String>) -> Result<bool, String> {
+            for v in self.0.as_object().into_iter().flat_map(serde_json::Map::values) {
+                if f(&Failing(v))? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+    }
+
+    impl Host for Failing<'_> {
+        fn member(&self, key: &str) -> Result<Option<Self>, String> {
+            Ok(sure_read(self.0.member(key)).map(Failing))
+        }
+
+        fn members(&self, f: &mut dyn FnMut(&str, Self) -> Result<bool, String>) -> Result<(), String> {
+            for (k, v) in self.0.as_object().into_iter().flatten() {
+                if !f(k, Failing(v))? {
+                    break;
+                }
+            }
+            Ok(())
+        }
+    }
+
+    fn sure_read<T>(r: Result<T, Infallible>) -> T {
+        match r {
+            Ok(t) => t,
+            Err(never) => match never {},
+        }
+    }
+
+    #[test]
+    fn a_failing_host_read_is_the_error() {
+        let doc = json!({"schemas": [GROUP], "members": [{"value": "a"}, {"value": "boom"}]});
+        let p = patch(json!([{"op": "add", "path": "members", "value": [{"value": "c"}]}]));
+        assert_eq!(p.apply_to(Failing(&doc)).unwrap_err(), Failure::Host("cannot read boom".to_string()));
+        let p = patch(json!([{"op": "replace", "path": "displayName", "value": "x"}]));
+        assert!(p.apply_to(Failing(&doc)).is_ok(), "the members are not read");
+    }
+
+    /// A host that contains itself: `members` is an array of 50 elements, each that same array.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Cyclic {
+        Root,
+        List,
+    }
+
+    impl Node for Cyclic {
+        type Error = Infallible;
+
+        fn view(&self) -> Result<View<'_>, Infallible> {
+            Ok(match self {
+                Cyclic::Root => View::Object,
+                Cyclic::List => View::Array(50),
+            })
+        }
+
+        fn get(&self, name: &str) -> Result<Option<Self>, Infallible> {
+            Ok((*self == Cyclic::Root && name.eq_ignore_ascii_case("members")).then_some(Cyclic::List))
+        }
+
+        fn index(&self, i: usize) -> Result<Option<Self>, Infallible> {
+            Ok((*self == Cyclic::List && i < 50).then_some(Cyclic::List))
+        }
+
+        fn any_member(&self, f: &mut dyn FnMut(&Self) -> Result<bool, Infallible>) -> Result<bool, Infallible> {
+            match self {
+                Cyclic::Root => f(&Cyclic::List),
+                Cyclic::List => Ok(false),
+            }
+        }
+    }
+
+    impl Host for Cyclic {
+        fn member(&self, key: &str) -> Result<Option<Self>, Infallible> {
+            Ok((*self == Cyclic::Root && key == "members").then_some(Cyclic::List))
+        }
+
+        fn members(&self, f: &mut dyn FnMut(&str, Self) -> Result<bool, Infallible>) -> Result<(), Infallible> {
+            if *self == Cyclic::Root {
+                f("members", Cyclic::List)?;
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_host_that_contains_itself_is_read_only_as_far_as_needed() {
+        let many: Vec<Value> = (0..12).map(|i| json!({"value": format!("v{i}")})).collect();
+        for operations in [
+            json!([{"op": "add", "path": "members", "value": many}]),
+            json!([{"op": "add", "path": "members", "value": [{"value": "x"}]}]),
+            json!([{"op": "add", "path": "members", "value": [[1, [2]], [3]]}]),
+            json!([{"op": "remove", "path": "members", "value": many}]),
+            json!([{"op": "remove", "path": "members[value eq \"x\"]"}]),
+        ] {
+            let options = crate::Options::new().with_quirks(crate::Quirks::lenient());
+            let p =
+                Patch::parse_with(&json!({"schemas": [crate::patch::PATCH_OP], "Operations": operations}), &options)
+                    .unwrap();
+            let outcome = p.apply_to(Cyclic::Root);
+            assert!(!matches!(outcome, Err(Failure::Host(_))), "{operations}");
+        }
+    }
+}
