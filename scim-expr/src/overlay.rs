@@ -98,15 +98,6 @@ fn num_eq(a: Num, b: &serde_json::Number) -> bool {
     }
 }
 
-/// The JSON number a host number converts to (`None` for a NaN or an infinity, which JSON cannot hold).
-pub(crate) fn json_number(n: Num) -> Option<serde_json::Number> {
-    match n {
-        Num::Int(i) => Some(i.into()),
-        Num::UInt(u) => Some(u.into()),
-        Num::Float(f) => serde_json::Number::from_f64(f),
-    }
-}
-
 impl Host for &Value {
     fn member(&self, key: &str) -> Result<Option<Self>, Infallible> {
         Ok(self.as_object().and_then(|o| o.get(key)))

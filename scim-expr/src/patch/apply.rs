@@ -11,12 +11,12 @@ use serde_json::{Map, Value};
 
 use super::tx::{Doc, InPlace, Loc, Overlay, Step, Tx};
 use super::{Op, Operation, Outcome};
-use crate::compare;
+use crate::compare::{self, Num};
 use crate::error::{json_type, Error, ErrorKind};
 use crate::filter::eval;
 use crate::filter::{CompValue, CompareOp, Expr};
 use crate::node::{Node, View};
-use crate::overlay::{json_number, Failure, Host, Lazy};
+use crate::overlay::{Failure, Host, Lazy};
 use crate::path::PathKind;
 use crate::quirks::{Fired, Quirk};
 use crate::schema::{AttrType, Attribute, Mutability, Schemas};
@@ -1187,12 +1187,34 @@ fn without_null_members(v: &Value) -> Cow<'_, Value> {
 }
 
 /// What [`same_value`] compares first, hashed: equal for any two values `same_value` holds for, and for any two
-/// values [`remove_listed`](Applier::remove_listed) pairs.
-fn identity_hash<N: Host>(keys: &RandomState, v: &N, value: Option<&N>) -> Result<u64, N::Error> {
+/// values [`remove_listed`](Applier::remove_listed) pairs. `None` when that part of `v` is larger than `limit`.
+fn identity_hash<N: Host>(
+    keys: &RandomState,
+    v: &N,
+    value: Option<&N>,
+    limit: Size,
+) -> Result<Option<(u64, Size)>, N::Error> {
     Ok(match value {
-        None => hash(keys, v)?,
-        Some(value) => hash(keys, value)?.wrapping_add(1),
+        None => hash(keys, v, limit)?,
+        Some(value) => hash(keys, value, limit)?.map(|(h, size)| (h.wrapping_add(1), size)),
     })
+}
+
+/// The hashes of a request's values (`adding`, `listed`) for [`new_values`] and [`listed_indices`], with the
+/// largest of their sizes: a document value larger than that equals none of them and is not read further. A value
+/// deeper than [`HASH_DEPTH`] has no hash (`None`) and is compared with every document value instead.
+fn request_hashes(keys: &RandomState, values: &[&Value], ids: &[Option<&Value>]) -> (Vec<Option<u64>>, Size) {
+    let mut limit = Size { nodes: 0, depth: 0 };
+    let hashes = values
+        .iter()
+        .zip(ids)
+        .map(|(v, id)| {
+            let (h, size) = sure(identity_hash(keys, v, id.as_ref(), Size::UNBOUNDED))?;
+            limit = Size { nodes: limit.nodes.max(size.nodes), depth: limit.depth.max(size.depth) };
+            Some(h)
+        })
+        .collect();
+    (hashes, limit)
 }
 
 /// The indexes of [`new_values`] and [`listed_indices`], keyed by [`identity_hash`]es, which are already SipHash
@@ -1243,16 +1265,22 @@ fn new_values<N: Host>(existing: &[N], adding: &[&Value]) -> Result<Vec<Value>, 
         return Ok(fresh);
     }
     let keys = RandomState::new();
-    let hashes: Vec<u64> =
-        adding.iter().zip(&ids).map(|(v, id)| sure(identity_hash(&keys, v, id.map(|i| i.0).as_ref()))).collect();
+    let (hashes, limit) = request_hashes(&keys, adding, &ids.iter().map(|id| id.map(|i| i.0)).collect::<Vec<_>>());
     let mut index = Index::with_capacity_and_hasher(adding.len(), BuildHasherDefault::default());
+    let mut deep = Vec::new();
     for (j, h) in hashes.iter().enumerate() {
-        index.entry(*h).or_default().push(j);
+        match h {
+            Some(h) => index.entry(*h).or_default().push(j),
+            None => deep.push(j),
+        }
     }
     let mut present = vec![false; adding.len()];
     for e in existing {
-        let Some(bucket) = index.get(&identity_hash(&keys, e, identity_value(e)?.as_ref())?) else { continue };
-        for &j in bucket {
+        let bucket = match identity_hash(&keys, e, identity_value(e)?.as_ref(), limit)? {
+            Some((h, _)) => index.get(&h).map_or(&[][..], Vec::as_slice),
+            None => &[],
+        };
+        for &j in bucket.iter().chain(&deep) {
             if let (Some(slot), Some(v), Some(id)) = (present.get_mut(j), adding.get(j), ids.get(j)) {
                 *slot = *slot || same_value(e, v, *id)?;
             }
@@ -1260,11 +1288,16 @@ fn new_values<N: Host>(existing: &[N], adding: &[&Value]) -> Result<Vec<Value>, 
     }
     let mut added = Index::default();
     for (((v, id), h), present) in adding.iter().zip(&ids).zip(&hashes).zip(present) {
-        let repeated = added
-            .get(h)
-            .is_some_and(|ids| ids.iter().any(|&j| fresh.get(j).is_some_and(|e| sure(same_value(&e, v, *id)))));
+        let repeated = match h {
+            Some(h) => added
+                .get(h)
+                .is_some_and(|ids| ids.iter().any(|&j| fresh.get(j).is_some_and(|e| sure(same_value(&e, v, *id))))),
+            None => fresh.iter().any(|e| sure(same_value(&e, v, *id))),
+        };
         if !present && !repeated {
-            added.entry(*h).or_default().push(fresh.len());
+            if let Some(h) = h {
+                added.entry(*h).or_default().push(fresh.len());
+            }
             fresh.push((*v).clone());
         }
     }
@@ -1294,14 +1327,22 @@ fn listed_indices<N: Host>(items: &[N], listed: &[&Value]) -> Result<Vec<usize>,
         return Ok(found);
     }
     let keys = RandomState::new();
+    let (hashes, limit) = request_hashes(&keys, listed, &values);
     let mut index = Index::with_capacity_and_hasher(listed.len(), BuildHasherDefault::default());
-    for (j, (l, value)) in listed.iter().zip(&values).enumerate() {
-        index.entry(sure(identity_hash(&keys, l, value.as_ref()))).or_default().push(j);
+    let mut deep = Vec::new();
+    for (j, h) in hashes.iter().enumerate() {
+        match h {
+            Some(h) => index.entry(*h).or_default().push(j),
+            None => deep.push(j),
+        }
     }
     for (i, item) in items.iter().enumerate() {
         let item_value = identity_value(item)?;
-        let Some(bucket) = index.get(&identity_hash(&keys, item, item_value.as_ref())?) else { continue };
-        for &j in bucket {
+        let bucket = match identity_hash(&keys, item, item_value.as_ref(), limit)? {
+            Some((h, _)) => index.get(&h).map_or(&[][..], Vec::as_slice),
+            None => &[],
+        };
+        for &j in bucket.iter().chain(&deep) {
             if let (Some(l), Some(value)) = (listed.get(j), values.get(j)) {
                 if names(item, item_value.as_ref(), l, *value)? {
                     found.push(i);
@@ -1313,46 +1354,78 @@ fn listed_indices<N: Host>(items: &[N], listed: &[&Value]) -> Result<Vec<usize>,
     Ok(found)
 }
 
-/// A hash consistent with `Value`'s equality: object members in any order, numbers by their JSON value, under the
-/// request's SipHash keys. Only the first [`HASH_DEPTH`] levels count, and of each array its length and first
-/// [`HASH_WIDTH`] elements, of an object with more members than that only its keys: what is read depends on the
-/// value alone, so equal values still hash alike, and a value already in the document, which may nest arbitrarily
-/// deep or (in a host document) contain itself many times over, costs at most `HASH_WIDTH ^ HASH_DEPTH` reads.
-/// Values that differ only beyond that collide, and are told apart by comparing them.
-fn hash<N: Host>(keys: &RandomState, v: &N) -> Result<u64, N::Error> {
-    hash_to(keys, v, HASH_DEPTH)
+/// How large a value is: its nodes (every value, element and member counts one) and its levels.
+#[derive(Debug, Clone, Copy)]
+struct Size {
+    nodes: usize,
+    depth: usize,
 }
 
-const HASH_DEPTH: usize = 4;
-const HASH_WIDTH: usize = 8;
+impl Size {
+    /// No limit but [`HASH_DEPTH`].
+    const UNBOUNDED: Size = Size { nodes: usize::MAX, depth: HASH_DEPTH };
+}
 
-fn hash_to<N: Host>(keys: &RandomState, v: &N, depth: usize) -> Result<u64, N::Error> {
+/// Values deeper than this are not hashed: a request's are compared one by one, a document's equal none of the
+/// hashed ones. Deep enough for any SCIM value; shallow enough for the stack.
+const HASH_DEPTH: usize = 64;
+
+/// A hash consistent with `Value`'s equality (object members in any order; numbers by their JSON value, `-0.0` as
+/// `0.0`) under the request's SipHash keys, read through the whole of `v`, with its size; `None` as soon as `v`
+/// proves larger than `limit` in nodes or levels. Whether it does depends on `v` alone, never on the order its
+/// members are read in, so equal values hash alike; and a document value, which may nest arbitrarily deep or (in
+/// a host document) contain itself many times over, costs at most `limit.nodes` reads.
+fn hash<N: Host>(keys: &RandomState, v: &N, limit: Size) -> Result<Option<(u64, Size)>, N::Error> {
+    let mut nodes = limit.nodes;
+    let mut depth = 0;
+    let h = hash_to(keys, v, limit.depth, &mut nodes, &mut depth, 1)?;
+    Ok(h.map(|h| (h, Size { nodes: limit.nodes - nodes, depth })))
+}
+
+fn hash_to<N: Host>(
+    keys: &RandomState,
+    v: &N,
+    max_depth: usize,
+    nodes: &mut usize,
+    depth: &mut usize,
+    level: usize,
+) -> Result<Option<u64>, N::Error> {
+    if level > max_depth || *nodes == 0 {
+        return Ok(None);
+    }
+    *nodes -= 1;
+    *depth = (*depth).max(level);
     let mut h = keys.build_hasher();
-    let Some(depth) = depth.checked_sub(1) else { return Ok(0) };
     match v.view()? {
         View::Null => 0u8.hash(&mut h),
         View::Bool(b) => (1u8, b).hash(&mut h),
-        View::Number(n) => (2u8, json_number(n).map(|n| n.to_string())).hash(&mut h),
+        View::Number(Num::Int(i)) => (2u8, i128::from(i)).hash(&mut h),
+        View::Number(Num::UInt(u)) => (2u8, i128::from(u)).hash(&mut h),
+        View::Number(Num::Float(f)) => (6u8, if f == 0.0 { 0 } else { f.to_bits() }).hash(&mut h),
         View::String(s) => (3u8, &*s).hash(&mut h),
         View::Array(len) => {
             (4u8, len).hash(&mut h);
-            for i in 0..len.min(HASH_WIDTH) {
-                match v.index(i)? {
-                    Some(item) => hash_to(keys, &item, depth)?.hash(&mut h),
-                    None => break,
-                }
+            for i in 0..len {
+                let Some(item) = v.index(i)? else { break };
+                let Some(ih) = hash_to(keys, &item, max_depth, nodes, depth, level + 1)? else { return Ok(None) };
+                ih.hash(&mut h);
             }
         }
         View::Object => {
             // Order-independent: the sum of the members' hashes.
-            let depth = if v.member_count()? > HASH_WIDTH { 0 } else { depth };
-            let mut sum = 0u64;
+            let (mut sum, mut larger) = (0u64, false);
             v.members(&mut |k, m| {
-                sum = sum.wrapping_add(keys.hash_one((k, hash_to(keys, &m, depth)?)));
-                Ok(true)
+                match hash_to(keys, &m, max_depth, nodes, depth, level + 1)? {
+                    Some(mh) => sum = sum.wrapping_add(keys.hash_one((k, mh))),
+                    None => larger = true,
+                }
+                Ok(!larger)
             })?;
+            if larger {
+                return Ok(None);
+            }
             (5u8, sum).hash(&mut h);
         }
     }
-    Ok(h.finish())
+    Ok(Some(h.finish()))
 }
