@@ -3,7 +3,7 @@
 //! like are plain attribute names, never found on a prototype.
 
 use std::borrow::Cow;
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 
 use scim_expr::overlay::Host;
 use scim_expr::{ErrorKind, Node, Num, View};
@@ -93,11 +93,14 @@ pub struct JsNode<'k> {
     /// `v`'s length when it is an array (`None` when not), once asked: a PATCH reads a group's 10,000 members
     /// one index at a time.
     array: Cell<Option<Option<u32>>>,
+    /// `v`'s text when it is a string, once read: a PATCH reads each member's `value` twice (is it null, is it
+    /// equal), and copying a string out of V8 is the dearest read.
+    text: OnceCell<String>,
 }
 
 impl<'k> JsNode<'k> {
     pub fn new(js: Js, v: Raw, keys: &'k Keys) -> JsNode<'k> {
-        JsNode { js, v, keys, record: Cell::new(None), array: Cell::new(None) }
+        JsNode { js, v, keys, record: Cell::new(None), array: Cell::new(None), text: OnceCell::new() }
     }
 
     /// The JavaScript value read.
@@ -170,7 +173,15 @@ impl<'k> Node for JsNode<'k> {
             Kind::Null => View::Null,
             Kind::Bool => View::Bool(js.bool(self.v)?),
             Kind::Number => View::Number(num(js.number(self.v)?)?),
-            Kind::String => View::String(Cow::Owned(js.string(self.v)?.ok_or_else(lone_surrogate)?)),
+            Kind::String => {
+                if self.text.get().is_none() {
+                    let _ = self.text.set(js.string(self.v)?.ok_or_else(lone_surrogate)?);
+                }
+                match self.text.get() {
+                    Some(text) => View::String(Cow::Borrowed(text.as_str())),
+                    None => View::String(Cow::Owned(js.string(self.v)?.ok_or_else(lone_surrogate)?)),
+                }
+            }
             _ => match self.object_array_len()? {
                 Some(len) => View::Array(len as usize),
                 None => self.object_view()?,
