@@ -139,10 +139,10 @@ impl<'k> JsNode<'k> {
     /// The view of a non-array object: a Date as its ISO text, anything else an object.
     fn object_view(&self) -> Result<View<'static>, DocError> {
         Ok(match self.js.date(self.v)? {
-                Some(ms) => View::String(Cow::Owned(
-                    crate::date::iso(ms).ok_or_else(|| DocError::bad(ErrorKind::NotJson, "an invalid Date"))?,
-                )),
-                None => View::Object,
+            Some(ms) => View::String(Cow::Owned(
+                crate::date::iso(ms).ok_or_else(|| DocError::bad(ErrorKind::NotJson, "an invalid Date"))?,
+            )),
+            None => View::Object,
         })
     }
 
