@@ -96,11 +96,13 @@ pub struct JsNode<'k> {
     /// `v`'s text when it is a string, once read: a PATCH reads each member's `value` twice (is it null, is it
     /// equal), and copying a string out of V8 is the dearest read.
     text: OnceCell<String>,
+    /// `v`'s kind, once asked.
+    kind: Cell<Option<Kind>>,
 }
 
 impl<'k> JsNode<'k> {
     pub fn new(js: Js, v: Raw, keys: &'k Keys) -> JsNode<'k> {
-        JsNode { js, v, keys, record: Cell::new(None), array: Cell::new(None), text: OnceCell::new() }
+        JsNode { js, v, keys, record: Cell::new(None), array: Cell::new(None), text: OnceCell::new(), kind: Cell::new(None) }
     }
 
     /// The JavaScript value read.
@@ -165,7 +167,14 @@ impl<'k> Node for JsNode<'k> {
 
     fn view(&self) -> Result<View<'_>, DocError> {
         let js = self.js;
-        let kind = js.kind(self.v)?;
+        let kind = match self.kind.get() {
+            Some(kind) => kind,
+            None => {
+                let kind = js.kind(self.v)?;
+                self.kind.set(Some(kind));
+                kind
+            }
+        };
         if let Some(what) = not_json(kind) {
             return Err(DocError::bad(ErrorKind::NotJson, what));
         }
