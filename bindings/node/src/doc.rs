@@ -102,7 +102,15 @@ pub struct JsNode<'k> {
 
 impl<'k> JsNode<'k> {
     pub fn new(js: Js, v: Raw, keys: &'k Keys) -> JsNode<'k> {
-        JsNode { js, v, keys, record: Cell::new(None), array: Cell::new(None), text: OnceCell::new(), kind: Cell::new(None) }
+        JsNode {
+            js,
+            v,
+            keys,
+            record: Cell::new(None),
+            array: Cell::new(None),
+            text: OnceCell::new(),
+            kind: Cell::new(None),
+        }
     }
 
     /// The JavaScript value read.
