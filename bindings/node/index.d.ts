@@ -110,7 +110,9 @@ export class Patch {
    * shares it, and is not checked: a cycle, a BigInt or a function in a member the request does not reach passes
    * through, where in a reached member it is a ScimError (`document.*`). A member that holds a schema URN (an
    * extension) and `schemas` are always reached. In a reached array of at least 64 elements, the elements the
-   * request left equal (compared as JSON, in order) are the input's own objects; changed and new ones are new.
+   * request left as they were, or equal (compared as JSON, in order), are the input's own objects; changed and new
+   * ones are new. A reached member holding such an array is read in place when it is plain JSON data (its getters
+   * may then be read more than once); within what the request wrote, the values it did not change are shared.
    * When no operation changed anything, every member is the input's own value. Keys such as `__proto__` and
    * `constructor` are own data properties of the result.
    */

@@ -148,6 +148,34 @@ function plainJson(v, depth) {
   return true;
 }
 
+// Whether the core can read `v` in place as converting it would read it (Patch#apply's overlay): plainJson's
+// values, strings and keys without lone surrogates, no proxied arrays (Node-API reads them as objects), containers
+// nested at most `max` deep (`depth` is v's).
+function plainData(v, depth, max) {
+  if (depth > max) return false;
+  if (Array.isArray(v)) {
+    if (Object.getPrototypeOf(v) !== Array.prototype || isProxy(v)) return false;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (typeof x === 'object' && x !== null ? !plainData(x, depth + 1, max) : !wellFormed(x)) return false;
+    }
+    return true;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if ((proto !== Object.prototype && proto !== null) || 'toJSON' in v) return false;
+  for (const key of Object.keys(v)) {
+    const x = v[key];
+    if (!key.isWellFormed()) return false;
+    if (typeof x === 'object' && x !== null ? !plainData(x, depth + 1, max) : !wellFormed(x)) return false;
+  }
+  return true;
+}
+
+function wellFormed(x) {
+  const t = typeof x;
+  return t === 'string' ? x.isWellFormed() : t === 'boolean' || (t === 'number' && Number.isFinite(x));
+}
+
 function plainScalar(x) {
   const t = typeof x;
   return t === 'string' || t === 'boolean' || (t === 'number' && Number.isFinite(x));
@@ -395,17 +423,14 @@ class Patch {
     const values = new Array(keys.length);
     const touched = new Array(keys.length);
     const part = {};
-    let arrays = null; // key -> the elements of a large array as read once, for reuse
+    let arrays = null; // key -> the elements of a large array as read once, for reuse (filled by #applyPart)
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
-      let value = resource[key];
+      const value = resource[key];
       values[i] = value;
       touched[i] = this.#touches(key);
       if (!touched[i]) continue;
-      if (Array.isArray(value) && value.length >= REUSE_MIN) {
-        value = Array.from(value); // stringified and reused: the same elements, read once
-        (arrays ??= new Map()).set(key, value);
-      }
+      if (Array.isArray(value) && value.length >= REUSE_MIN) (arrays ??= new Map()).set(key, null);
       define(part, key, value);
     }
     const out = this.#applyPart(part, arrays);
@@ -446,7 +471,27 @@ class Patch {
   // The touched part, patched: `{resource: object | null (unchanged), plans, changed, quirksFired}`.
   // When the part is not JSON (a cycle, BigInt, undefined, NaN, a lone surrogate, too deep), the typed copy
   // reports what and where as a ScimError.
+  // A part with a large array is read in place when it is plain JSON data, well-formed and within the depth limit
+  // (plainData): the core reads what it needs through Node-API and the result holds the input's own values
+  // wherever the request left them as they were. Anything else, and every smaller part (for which JSON text is
+  // faster: benches/node-conversion.md), goes through JSON text.
   #applyPart(part, arrays) {
+    if (arrays !== null && plainData(part, 1, Math.min(this.#native.maxDepth, 127))) {
+      let out;
+      try {
+        out = this.#native.applyHost(part);
+      } catch (e) {
+        throw wrap(e);
+      }
+      if (out !== null) return out;
+    }
+    if (arrays !== null) {
+      for (const key of arrays.keys()) {
+        const elements = Array.from(part[key]); // stringified and reused: the same elements, read once
+        arrays.set(key, elements);
+        define(part, key, elements);
+      }
+    }
     let json;
     try {
       json = plainJson(part, 0) ? JSON.stringify(part) : JSON.stringify(part, strictJson);

@@ -3,8 +3,9 @@
 //! like are plain attribute names, never found on a prototype.
 
 use std::borrow::Cow;
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 
+use scim_expr::overlay::Host;
 use scim_expr::{ErrorKind, Node, Num, View};
 
 use crate::js::{Js, Kind, Raw};
@@ -89,15 +90,70 @@ pub struct JsNode<'k> {
     keys: &'k Keys,
     /// Whether `v` is a non-array object, once asked: a filter of 50 terms asks the same document 50 times.
     record: Cell<Option<bool>>,
+    /// `v`'s length when it is an array (`None` when not), once asked: a PATCH reads a group's 10,000 members
+    /// one index at a time.
+    array: Cell<Option<Option<u32>>>,
+    /// `v`'s text when it is a string, once read: a PATCH reads each member's `value` twice (is it null, is it
+    /// equal), and copying a string out of V8 is the dearest read.
+    text: OnceCell<String>,
+    /// `v`'s kind, once asked.
+    kind: Cell<Option<Kind>>,
 }
 
 impl<'k> JsNode<'k> {
     pub fn new(js: Js, v: Raw, keys: &'k Keys) -> JsNode<'k> {
-        JsNode { js, v, keys, record: Cell::new(None) }
+        JsNode {
+            js,
+            v,
+            keys,
+            record: Cell::new(None),
+            array: Cell::new(None),
+            text: OnceCell::new(),
+            kind: Cell::new(None),
+        }
+    }
+
+    /// The JavaScript value read.
+    pub fn raw(&self) -> Raw {
+        self.v
+    }
+
+    fn array_len(&self) -> napi::Result<Option<u32>> {
+        if let Some(known) = self.array.get() {
+            return Ok(known);
+        }
+        let known = if self.js.kind(self.v)? == Kind::Object && self.js.is_array(self.v)? {
+            Some(self.js.array_len(self.v)?)
+        } else {
+            None
+        };
+        self.array.set(Some(known));
+        Ok(known)
     }
 
     fn at(&self, v: Raw) -> JsNode<'k> {
         JsNode::new(self.js, v, self.keys)
+    }
+
+    /// [`JsNode::array_len`] for a value known to be an object (functions and the like excluded).
+    fn object_array_len(&self) -> napi::Result<Option<u32>> {
+        if let Some(known) = self.array.get() {
+            return Ok(known);
+        }
+        let known = if self.js.is_array(self.v)? { Some(self.js.array_len(self.v)?) } else { None };
+        self.array.set(Some(known));
+        self.record.set(Some(known.is_none()));
+        Ok(known)
+    }
+
+    /// The view of a non-array object: a Date as its ISO text, anything else an object.
+    fn object_view(&self) -> Result<View<'static>, DocError> {
+        Ok(match self.js.date(self.v)? {
+            Some(ms) => View::String(Cow::Owned(
+                crate::date::iso(ms).ok_or_else(|| DocError::bad(ErrorKind::NotJson, "an invalid Date"))?,
+            )),
+            None => View::Object,
+        })
     }
 
     fn is_record(&self) -> napi::Result<bool> {
@@ -119,7 +175,14 @@ impl<'k> Node for JsNode<'k> {
 
     fn view(&self) -> Result<View<'_>, DocError> {
         let js = self.js;
-        let kind = js.kind(self.v)?;
+        let kind = match self.kind.get() {
+            Some(kind) => kind,
+            None => {
+                let kind = js.kind(self.v)?;
+                self.kind.set(Some(kind));
+                kind
+            }
+        };
         if let Some(what) = not_json(kind) {
             return Err(DocError::bad(ErrorKind::NotJson, what));
         }
@@ -127,13 +190,18 @@ impl<'k> Node for JsNode<'k> {
             Kind::Null => View::Null,
             Kind::Bool => View::Bool(js.bool(self.v)?),
             Kind::Number => View::Number(num(js.number(self.v)?)?),
-            Kind::String => View::String(Cow::Owned(js.string(self.v)?.ok_or_else(lone_surrogate)?)),
-            _ if js.is_array(self.v)? => View::Array(js.array_len(self.v)? as usize),
-            _ => match js.date(self.v)? {
-                Some(ms) => View::String(Cow::Owned(
-                    crate::date::iso(ms).ok_or_else(|| DocError::bad(ErrorKind::NotJson, "an invalid Date"))?,
-                )),
-                None => View::Object,
+            Kind::String => {
+                if self.text.get().is_none() {
+                    let _ = self.text.set(js.string(self.v)?.ok_or_else(lone_surrogate)?);
+                }
+                match self.text.get() {
+                    Some(text) => View::String(Cow::Borrowed(text.as_str())),
+                    None => View::String(Cow::Owned(js.string(self.v)?.ok_or_else(lone_surrogate)?)),
+                }
+            }
+            _ => match self.object_array_len()? {
+                Some(len) => View::Array(len as usize),
+                None => self.object_view()?,
             },
         })
     }
@@ -158,12 +226,9 @@ impl<'k> Node for JsNode<'k> {
     }
 
     fn index(&self, i: usize) -> Result<Option<JsNode<'k>>, DocError> {
-        let js = self.js;
-        if js.kind(self.v)? != Kind::Object || !js.is_array(self.v)? {
-            return Ok(None);
-        }
+        let Some(len) = self.array_len()? else { return Ok(None) };
         match u32::try_from(i) {
-            Ok(i) if i < js.array_len(self.v)? => Ok(Some(self.at(js.element(self.v, i)?))),
+            Ok(i) if i < len => Ok(Some(self.at(self.js.element(self.v, i)?))),
             _ => Ok(None),
         }
     }
@@ -181,5 +246,40 @@ impl<'k> Node for JsNode<'k> {
             }
         }
         Ok(false)
+    }
+}
+
+/// What the PATCH engine reads beyond a filter's reads, for `Patch#apply` on a document read in place
+/// (`Patch::apply_to`): own enumerable string keys, in `Object.keys` order, as [`Node::any_member`] lists them.
+impl<'k> Host for JsNode<'k> {
+    fn member(&self, key: &str) -> Result<Option<JsNode<'k>>, DocError> {
+        if !self.is_record()? {
+            return Ok(None);
+        }
+        Ok(self.js.own(self.v, self.keys.get(self.js, key)?)?.map(|v| self.at(v)))
+    }
+
+    fn members(&self, f: &mut dyn FnMut(&str, JsNode<'k>) -> Result<bool, DocError>) -> Result<(), DocError> {
+        let js = self.js;
+        if !self.is_record()? || js.date(self.v)?.is_some() {
+            return Ok(());
+        }
+        let keys = js.keys(self.v)?;
+        for i in 0..js.array_len(keys)? {
+            let key = js.element(keys, i)?;
+            let name = js.string(key)?.ok_or_else(lone_surrogate)?;
+            if !f(&name, self.at(js.get(self.v, key)?))? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn member_count(&self) -> Result<usize, DocError> {
+        let js = self.js;
+        if !self.is_record()? || js.date(self.v)?.is_some() {
+            return Ok(0);
+        }
+        Ok(js.array_len(js.keys(self.v)?)? as usize)
     }
 }

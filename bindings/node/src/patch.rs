@@ -4,8 +4,11 @@
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
+use scim_expr::overlay::{Failure, Lazy};
 use scim_expr::{Outcome, Patch};
 use serde_json::Value;
+
+use crate::doc::{DocError, JsNode, Keys};
 
 use crate::error::{throw, throw_doc, throw_doc_at};
 use crate::filter::{parse_json, read_options};
@@ -102,6 +105,31 @@ impl NativePatch {
         self.patch.touches(&key)
     }
 
+    /// `limits.maxDocumentDepth`, which `index.js` checks before reading a document in place.
+    #[napi(getter)]
+    pub fn max_depth(&self) -> u32 {
+        u32::try_from(self.max_depth).unwrap_or(u32::MAX)
+    }
+
+    /// The touched part of a resource read in place (`Patch::apply_to`), which `index.js` has checked to be plain
+    /// JSON data: `{resource, changed, quirksFired}`, where `resource` is the patched part built from the
+    /// copy-on-write result (what the request left as it was is the input's very own value; objects get own data
+    /// properties), or null when no operation changed it. Null instead of that when a value read is not JSON after
+    /// all (a getter's second answer): the caller then takes the JSON path, which reports it.
+    #[napi(catch_unwind)]
+    pub fn apply_host<'env>(&self, env: &'env Env, part: Unknown<'env>) -> Result<Unknown<'env>> {
+        let js = Js::new(env);
+        let keys = Keys::default();
+        let (lazy, outcome) = match self.patch.apply_to(JsNode::new(js, part.raw(), &keys)) {
+            Ok(done) => done,
+            Err(Failure::Patch(e)) => return Err(throw_at(js, &e, &self.paths)),
+            Err(Failure::Host(DocError::Js(e))) => return Err(e),
+            Err(Failure::Host(DocError::Bad { .. })) => return Ok(js.unknown(js.null()?)),
+        };
+        let resource = if outcome.changed() { build(js, &lazy)? } else { js.null()? };
+        result(js, resource, outcome)
+    }
+
     /// The touched part of a resource as JSON text in, with the keys of its large arrays whose elements the caller
     /// can reuse (`reuse.rs`); out, one JSON text for one `JSON.parse`: `{"changed", "quirksFired", "plans",
     /// "resource"}`, where `resource` is the patched part, or null when no operation changed it, and `plans`
@@ -159,6 +187,31 @@ impl NativePatch {
         let js = Js::new(env);
         let (doc, outcome) = self.run(js, parse_json(js, &text, self.max_depth, "document")?)?;
         result(js, crate::from_value::from_value(js, &doc)?, outcome)
+    }
+}
+
+/// The JavaScript value of a copy-on-write result: a host value is the input's own, a level the request wrote
+/// into a new object or array, a new value converted (b).
+fn build(js: Js, v: &Lazy<JsNode<'_>>) -> Result<Raw> {
+    match v {
+        Lazy::Host(h) => Ok(h.raw()),
+        Lazy::Owned(v) => crate::from_value::from_value(js, v),
+        Lazy::Object(members) => {
+            let obj = js.object()?;
+            let mut props = Vec::with_capacity(members.len());
+            for (k, item) in members {
+                props.push((js.str(k)?, build(js, item)?));
+            }
+            js.define(obj, &props)?;
+            Ok(obj)
+        }
+        Lazy::Array(items) => {
+            let arr = js.array(items.len())?;
+            for (i, item) in (0u32..).zip(items) {
+                js.set_element(arr, i, build(js, item)?)?;
+            }
+            Ok(arr)
+        }
     }
 }
 

@@ -165,3 +165,41 @@ test('a member whose toJSON writes a large array is converted, not reused', () =
   assert.deepEqual(out.members.slice(0, 100), members);
   assert.notEqual(out.members[0], members[0]);
 });
+
+test('a large array read in place: hostile values the request never reads are still ScimErrors', () => {
+  const p = new Patch(request({ op: 'add', path: 'members', value: [{ value: 'new' }] }));
+  const code = (doc, want, at) =>
+    assert.throws(() => p.apply(doc), (e) => e instanceof ScimError && e.code === want && e.message.includes(at), want);
+  const lone = group(100);
+  lone.members[50].display = 'x\ud800';
+  code(lone, 'document.not_json', 'members[50].display');
+  const key = group(100);
+  key.members[60]['\udc00'] = 1;
+  code(key, 'document.not_json', 'members[60]');
+  const cyclic = group(100);
+  cyclic.members[70].self = cyclic.members;
+  code(cyclic, 'document.cyclic', 'members[70]');
+  const deep = group(100);
+  let d = {};
+  for (let i = 0; i < 100_000; i++) d = { a: d };
+  deep.members[80].x = d;
+  code(deep, 'document.too_deep', 'members[80]');
+  const proxied = group(100);
+  proxied.members = new Proxy(proxied.members, {});
+  assert.deepEqual(p.apply(proxied).members.at(-1), { value: 'new' });
+});
+
+test('a large array read in place: __proto__ keys stay data, getters are read, the members are shared', () => {
+  const doc = group(100);
+  doc.members[10] = JSON.parse('{"value": "m10", "__proto__": {"isAdmin": true}}');
+  let reads = 0;
+  Object.defineProperty(doc.members[20], 'display', { get: () => `read ${++reads}`, enumerable: true });
+  const out = new Patch(request({ op: 'add', path: 'members', value: [{ value: 'new' }] })).apply(doc);
+  assert.equal(out.members.length, 101);
+  assert.ok(doc.members.every((m, i) => out.members[i] === m));
+  assert.equal(out.members[10].isAdmin, undefined);
+  assert.ok(reads >= 1);
+  const same = new Patch(request({ op: 'add', path: 'members', value: [{ value: 'm10' }] })).applyWithOutcome(doc);
+  assert.equal(same.changed, false);
+  assert.equal(same.resource.members, doc.members);
+});
