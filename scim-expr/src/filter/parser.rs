@@ -98,8 +98,6 @@ impl fmt::Display for Lookup<'_> {
     }
 }
 
-type Production<'a> = fn(&mut FilterParser<'a>, &Scope<'a>) -> Result<Term, Error>;
-
 /// Where attribute paths are resolved: at the resource, or inside `attr[...]` relative to `attr`'s values.
 enum Scope<'a> {
     Root,
@@ -140,7 +138,7 @@ pub(crate) struct FilterParser<'a> {
     /// The operands of the chains being parsed.
     stack: Vec<Term>,
     /// The last path compared at the resource, resolved: `id eq "a" or id eq "b" or …` resolves `id` once.
-    memo: Option<Memo<'a>>,
+    memo: Option<Box<Memo<'a>>>,
     /// The last path compared at the resource.
     last: &'a str,
 }
@@ -347,36 +345,26 @@ impl<'a> FilterParser<'a> {
 
     /// `FILTER = attrExp / logExp / valuePath / *1"not" "(" FILTER ")"`, read as `orExp = andExp *(SP "or" SP andExp)`.
     fn parse_filter(&mut self, scope: &Scope<'a>) -> Result<Term, Error> {
-        self.parse_log_exp(scope, "or", Self::parse_and_exp, |start, len| Term::Or { start, len })
+        self.parse_log_exp(scope, b"or", Self::parse_and_exp, |start, len| Term::Or { start, len })
     }
 
     /// `andExp = notExp *(SP "and" SP notExp)`.
     fn parse_and_exp(&mut self, scope: &Scope<'a>) -> Result<Term, Error> {
-        self.parse_log_exp(scope, "and", Self::parse_not_exp, |start, len| Term::And { start, len })
-    }
-
-    /// Consumes `SP keyword SP`'s keyword if it follows, else leaves the cursor where it was.
-    fn eat_operator(&mut self, keyword: &str) -> bool {
-        let before = self.c.pos;
-        self.c.skip_ws();
-        let found = self.c.eat_keyword(keyword);
-        if !found {
-            self.c.pos = before;
-        }
-        found
+        self.parse_log_exp(scope, b"and", Self::parse_not_exp, |start, len| Term::And { start, len })
     }
 
     /// `logExp = FILTER SP ("and" / "or") SP FILTER`, one keyword at a time, as a flat n-ary chain. The operands
     /// wait on the parser's stack, then move together to the node list.
+    #[inline(always)]
     fn parse_log_exp(
         &mut self,
         scope: &Scope<'a>,
-        keyword: &str,
-        operand: Production<'a>,
-        chain: fn(u32, u32) -> Term,
+        keyword: &[u8],
+        operand: impl Fn(&mut Self, &Scope<'a>) -> Result<Term, Error>,
+        chain: impl Fn(u32, u32) -> Term,
     ) -> Result<Term, Error> {
         let first = operand(self, scope)?;
-        if !self.eat_operator(keyword) {
+        if !self.c.eat_spaced_keyword(keyword) {
             return Ok(first);
         }
         self.scratch();
@@ -385,7 +373,7 @@ impl<'a> FilterParser<'a> {
         loop {
             let next = operand(self, scope)?;
             self.stack.push(next);
-            if !self.eat_operator(keyword) {
+            if !self.c.eat_spaced_keyword(keyword) {
                 break;
             }
         }
@@ -396,10 +384,11 @@ impl<'a> FilterParser<'a> {
 
     /// `notExp = "not" [SP] "(" FILTER ")" / atom` (erratum 7319 allows both `not(` and `not (`). A `not` that
     /// no `(` follows is an attribute named `not`.
+    #[inline(always)]
     fn parse_not_exp(&mut self, scope: &Scope<'a>) -> Result<Term, Error> {
         self.c.skip_ws();
         let start = self.c.pos;
-        if self.c.eat_keyword("not") {
+        if matches!(self.c.peek(), Some(b'n' | b'N')) && self.c.eat_keyword("not") {
             self.c.skip_ws();
             if self.c.peek() == Some(b'(') {
                 let inner = self.parse_group(scope)?;
@@ -411,6 +400,7 @@ impl<'a> FilterParser<'a> {
     }
 
     /// `atom = "(" FILTER ")" / valuePath / attrExp`.
+    #[inline(always)]
     fn parse_atom(&mut self, scope: &Scope<'a>) -> Result<Term, Error> {
         self.c.skip_ws();
         let at = self.c.pos;
@@ -504,7 +494,7 @@ impl<'a> FilterParser<'a> {
                 (Term::Compare { target, .. }, Some(leaves)) => Some((leaves, target.clone())),
                 _ => None,
             };
-            self.memo = Some(Memo { token: path.token, lookup, defs, compare });
+            self.memo = Some(Box::new(Memo { token: path.token, lookup, defs, compare }));
         }
         Ok(term)
     }
@@ -537,28 +527,25 @@ impl<'a> FilterParser<'a> {
     ) -> Result<(Term, Option<Defs<'a>>), Error> {
         self.c.skip_ws();
         let op_at = self.c.pos;
-        let word = self.c.word();
-        if self.c.at_end() {
-            return Err(self.c.unexpected_end("an operator (eq, ne, co, sw, ew, gt, lt, ge, le or pr)"));
-        }
-        if word.eq_ignore_ascii_case("pr") {
-            self.c.pos += word.len();
+        // `pr` and the operators are two bytes: read them directly; any other word (an error) the long way.
+        let fast = self.c.two_byte_word().and_then(|[a, b]| {
+            if (a | 0x20, b | 0x20) == (b'p', b'r') {
+                Some(None)
+            } else {
+                compare_op_bytes(a, b).map(Some)
+            }
+        });
+        let op = match fast {
+            Some(op) => {
+                self.c.pos += 2;
+                op
+            }
+            None => self.parse_operator(written, op_at)?,
+        };
+        let Some(op) = op else {
             let target = self.target(lookup, defs);
             return Ok((Term::Present { target, path: self.span(written) }, None));
-        }
-        let Some(op) = compare_op(word) else {
-            return Err(self.c.error(
-                ErrorKind::ExpectedOperator,
-                op_at,
-                format!(
-                    "expected an operator (eq, ne, co, sw, ew, gt, lt, ge, le or pr) after \"{}\" at byte {op_at}, \
-                     found {}",
-                    shorten(written),
-                    self.c.describe(op_at)
-                ),
-            ));
         };
-        self.c.pos += word.len();
         self.c.skip_ws();
         let value_at = self.c.pos;
         let (value, bare) = self.c.parse_comp_value(self.quirks.unquoted_values)?;
@@ -578,6 +565,33 @@ impl<'a> FilterParser<'a> {
         };
         let value = self.prepare(value, boolean, &target);
         Ok((Term::Compare { target, path: self.span(written), op, value }, learned))
+    }
+
+    /// The operator after the path `written`, consumed: `None` for `pr`.
+    #[cold]
+    fn parse_operator(&mut self, written: &str, op_at: usize) -> Result<Option<CompareOp>, Error> {
+        let word = self.c.word();
+        if self.c.at_end() {
+            return Err(self.c.unexpected_end("an operator (eq, ne, co, sw, ew, gt, lt, ge, le or pr)"));
+        }
+        if word.eq_ignore_ascii_case("pr") {
+            self.c.pos += word.len();
+            return Ok(None);
+        }
+        let Some(op) = compare_op(word) else {
+            return Err(self.c.error(
+                ErrorKind::ExpectedOperator,
+                op_at,
+                format!(
+                    "expected an operator (eq, ne, co, sw, ew, gt, lt, ge, le or pr) after \"{}\" at byte {op_at}, \
+                     found {}",
+                    shorten(written),
+                    self.c.describe(op_at)
+                ),
+            ));
+        };
+        self.c.pos += word.len();
+        Ok(Some(op))
     }
 
     /// `valuePath = attrPath "[" valFilter "]"`; `valFilter` is a FILTER over the attribute's sub-attributes with
@@ -781,9 +795,38 @@ impl<'a> FilterParser<'a> {
         }
     }
 
+    /// Whether every string value fits the definitions `leaves` for `op`: a string fits string, reference, binary
+    /// and complex attributes, and only ordering a binary one is refused. Then [`FilterParser::check_types`] has
+    /// nothing to check for a string.
+    fn strings_fit(op: CompareOp, leaves: &Defs<'a>) -> bool {
+        leaves.as_slice().iter().flatten().all(|d| match d.ty {
+            AttrType::String | AttrType::Reference | AttrType::Complex => true,
+            AttrType::Binary => !op.is_ordering(),
+            _ => false,
+        })
+    }
+
     /// Refuses comparisons no value of the attribute could satisfy meaningfully (RFC 7644 Table 3: `gt` on a
-    /// boolean or binary "MUST return an error"), and values whose JSON type the schema type cannot hold.
+    /// boolean or binary "MUST return an error"), and values whose JSON type the schema type cannot hold. Returns
+    /// whether a string compares as a boolean (`boolean_strings`).
+    #[inline(always)]
     fn check_types(
+        &mut self,
+        path: &str,
+        op: CompareOp,
+        op_at: usize,
+        value: &Literal<'_>,
+        value_at: usize,
+        leaves: &Defs<'a>,
+    ) -> Result<bool, Error> {
+        if matches!(value, Literal::String(_)) && Self::strings_fit(op, leaves) {
+            return Ok(false);
+        }
+        self.check_types_in_full(path, op, op_at, value, value_at, leaves)
+    }
+
+    /// [`FilterParser::check_types`] for every value and type.
+    fn check_types_in_full(
         &mut self,
         path: &str,
         op: CompareOp,
@@ -855,6 +898,12 @@ impl<'a> FilterParser<'a> {
 /// `compareOp`, case-insensitive.
 fn compare_op(word: &str) -> Option<CompareOp> {
     let &[a, b] = word.as_bytes() else { return None };
+    compare_op_bytes(a, b)
+}
+
+/// `compareOp` of two bytes, case-insensitive.
+#[inline]
+fn compare_op_bytes(a: u8, b: u8) -> Option<CompareOp> {
     Some(match (a.to_ascii_lowercase(), b.to_ascii_lowercase()) {
         (b'e', b'q') => CompareOp::Eq,
         (b'n', b'e') => CompareOp::Ne,

@@ -148,6 +148,7 @@ impl<'a> Cursor<'a> {
         self.pos >= self.src.len()
     }
 
+    #[inline(always)]
     pub fn skip_ws(&mut self) {
         while self.peek().is_some_and(is_ws) {
             self.pos += 1;
@@ -208,7 +209,17 @@ impl<'a> Cursor<'a> {
     ///
     /// The URI is everything before the last `:` (rfc-digest §1.2: neither ATTRNAME nor subAttr holds a `:`), so
     /// `urn:ietf:params:scim:schemas:core:2.0:User:name.givenName` is the User schema's `name.givenName`.
+    #[inline(always)]
     pub fn parse_attr_path(&mut self) -> Result<RawPath<'a>, Error> {
+        match self.simple_attr_path() {
+            Some(path) => Ok(path),
+            None => self.parse_any_attr_path(),
+        }
+    }
+
+    /// [`Cursor::parse_attr_path`] for every word.
+    #[inline(never)]
+    fn parse_any_attr_path(&mut self) -> Result<RawPath<'a>, Error> {
         let start = self.pos;
         let bytes = self.src.as_bytes();
         let (mut end, mut colon, mut dot) = (start, None, None);
@@ -254,6 +265,71 @@ impl<'a> Cursor<'a> {
         Ok(RawPath { token, urn, name, sub })
     }
 
+    /// The common `ATTRNAME [subAttr]` with no URN, read in one pass; `None` (the cursor unmoved) for any other
+    /// word, which the general reading above then takes, errors included.
+    #[inline(always)]
+    fn simple_attr_path(&mut self) -> Option<RawPath<'a>> {
+        let (src, start) = (self.src, self.pos);
+        let bytes = src.as_bytes();
+        let name_run = |from: usize| {
+            let mut i = from;
+            while bytes.get(i).is_some_and(|b| class(*b) & NAME != 0) {
+                i += 1;
+            }
+            i
+        };
+        if !bytes.get(start)?.is_ascii_alphabetic() {
+            return None;
+        }
+        let name_end = name_run(start + 1);
+        let (end, sub) = if bytes.get(name_end) == Some(&b'.') {
+            let sub_at = name_end + 1;
+            if !bytes.get(sub_at)?.is_ascii_alphabetic() {
+                return None;
+            }
+            let end = name_run(sub_at + 1);
+            (end, Some(src.get(sub_at..end)?))
+        } else {
+            (name_end, None)
+        };
+        if bytes.get(end).is_some_and(|b| !ends_word(*b)) {
+            return None;
+        }
+        let (token, name) = (src.get(start..end)?, src.get(start..name_end)?);
+        self.pos = end;
+        Some(RawPath { token, urn: None, name, sub })
+    }
+
+    /// The word at the cursor when it is two bytes long: compareOp and `pr` are.
+    #[inline(always)]
+    pub fn two_byte_word(&self) -> Option<[u8; 2]> {
+        let bytes = self.src.as_bytes();
+        let (&a, &b) = (bytes.get(self.pos)?, bytes.get(self.pos + 1)?);
+        if ends_word(a) || ends_word(b) || bytes.get(self.pos + 2).is_some_and(|c| !ends_word(*c)) {
+            return None;
+        }
+        Some([a, b])
+    }
+
+    /// Consumes `SP keyword SP`'s keyword (lower-case ASCII letters; matched ignoring case) if whitespace and the
+    /// keyword follow the cursor as a whole word, else leaves the cursor where it was.
+    #[inline(always)]
+    pub fn eat_spaced_keyword(&mut self, keyword: &[u8]) -> bool {
+        let bytes = self.src.as_bytes();
+        let mut at = self.pos;
+        while bytes.get(at).is_some_and(|b| is_ws(*b)) {
+            at += 1;
+        }
+        let end = at + keyword.len();
+        // Folding with 0x20 is exact for letters: it pairs each with its other case only.
+        let found = bytes.get(at..end).is_some_and(|w| w.iter().zip(keyword).all(|(b, k)| (b | 0x20) == *k))
+            && bytes.get(end).map_or(true, |b| ends_word(*b));
+        if found {
+            self.pos = end;
+        }
+        found
+    }
+
     pub fn unexpected_end(&self, expected: &str) -> Error {
         let at = self.src.len();
         self.error(ErrorKind::UnexpectedEnd, at, format!("the input ends at byte {at} where {expected} was expected"))
@@ -262,7 +338,17 @@ impl<'a> Cursor<'a> {
     /// `compValue = false / null / true / number / string`, all as in JSON (RFC 7159). With `unquoted` (the
     /// `unquoted_values` tolerance), a bare word that is no JSON literal or number is a string; the second result
     /// says whether that happened.
+    #[inline(always)]
     pub fn parse_comp_value(&mut self, unquoted: bool) -> Result<(Literal<'a>, bool), Error> {
+        match self.peek() {
+            Some(b'"') => Ok((Literal::String(self.parse_string()?), false)),
+            _ => self.parse_other_value(unquoted),
+        }
+    }
+
+    /// [`Cursor::parse_comp_value`] for anything but a string.
+    #[inline(never)]
+    fn parse_other_value(&mut self, unquoted: bool) -> Result<(Literal<'a>, bool), Error> {
         let start = self.pos;
         match self.peek() {
             None => Err(self.unexpected_end("a value (a JSON string, number, true, false or null)")),
@@ -315,7 +401,22 @@ impl<'a> Cursor<'a> {
 
     /// A JSON string (RFC 7159 §7): `"` then characters and escapes `\" \\ \/ \b \f \n \r \t \uXXXX` then `"`.
     /// Borrowed from the text unless it holds escapes.
+    #[inline(always)]
     pub fn parse_string(&mut self) -> Result<Cow<'a, str>, Error> {
+        let (src, open) = (self.src, self.pos);
+        let end = string_special(src.as_bytes(), open + 1);
+        if src.as_bytes().get(end) == Some(&b'"') {
+            if let Some(s) = src.get(open + 1..end) {
+                self.pos = end + 1;
+                return Ok(Cow::Borrowed(s));
+            }
+        }
+        self.parse_escaped_string()
+    }
+
+    /// [`Cursor::parse_string`] for a string with escapes, or an error.
+    #[inline(never)]
+    fn parse_escaped_string(&mut self) -> Result<Cow<'a, str>, Error> {
         let open = self.pos;
         let src = self.src;
         let bytes = src.as_bytes();

@@ -46,6 +46,39 @@ fn fold_hash(s: &str) -> u64 {
     h ^ (h >> 32)
 }
 
+/// `w` with its ASCII upper-case letters in lower case, eight bytes at once: a byte gets 0x20 added when its low
+/// seven bits are at least `A` and below `[` and its top bit is clear.
+fn lower_word(w: u64) -> u64 {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let heptets = w & LO7;
+    let at_least_a = heptets + 0x3f3f_3f3f_3f3f_3f3f;
+    let past_z = heptets + 0x2525_2525_2525_2525;
+    let upper = at_least_a & !past_z & !w & HI;
+    w | (upper >> 2)
+}
+
+/// Up to eight bytes of `b` from `at` as a little-endian word, zero-padded.
+fn word_at(b: &[u8], at: usize) -> u64 {
+    let rest = b.get(at..).unwrap_or(&[]);
+    match rest.get(..8) {
+        Some(chunk) => u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default()),
+        None => {
+            let mut buf = [0u8; 8];
+            if let Some(dst) = buf.get_mut(..rest.len()) {
+                dst.copy_from_slice(rest);
+            }
+            u64::from_le_bytes(buf)
+        }
+    }
+}
+
+/// Whether `name` is `lower` (already in ASCII lower case) ignoring ASCII case, eight bytes at a time.
+fn eq_lowered(lower: &str, name: &str) -> bool {
+    let (l, n) = (lower.as_bytes(), name.as_bytes());
+    l.len() == n.len() && (0..n.len()).step_by(8).all(|at| lower_word(word_at(n, at)) == word_at(l, at))
+}
+
 impl NameIndex {
     fn build(s: &Schemas) -> NameIndex {
         let kinds = s.resource_types.len();
@@ -103,7 +136,7 @@ impl NameIndex {
         loop {
             let n = *self.table.get(i)?;
             let entry = self.entries.get(n.checked_sub(1)? as usize)?;
-            if entry.key.eq_ignore_ascii_case(name) {
+            if eq_lowered(&entry.key, name) {
                 return Some(entry);
             }
             i = (i + 1) & mask;
@@ -183,6 +216,32 @@ mod tests {
                 assert_eq!(got.map(|a| a as *const Attribute), want.map(|a| a as *const Attribute), "{name} {slot}");
             }
         }
+    }
+
+    /// The word-at-a-time comparison agrees with `eq_ignore_ascii_case` for every byte against every byte, at
+    /// every offset of names of several lengths.
+    #[test]
+    fn eq_lowered_agrees_with_eq_ignore_ascii_case() {
+        for len in [1usize, 7, 8, 9, 16, 17] {
+            for at in 0..len {
+                for a in 0..=255u8 {
+                    let lower = a.to_ascii_lowercase();
+                    let base = "x".repeat(len);
+                    let mut key = base.clone().into_bytes();
+                    key[at] = lower;
+                    for b in [a, lower, a.to_ascii_uppercase(), a ^ 0x20, a.wrapping_add(1), 0x80 | a] {
+                        let mut name = base.clone().into_bytes();
+                        name[at] = b;
+                        let (Ok(key), Ok(name)) = (String::from_utf8(key.clone()), String::from_utf8(name)) else {
+                            continue;
+                        };
+                        assert_eq!(eq_lowered(&key, &name), key.eq_ignore_ascii_case(&name), "{key:?} {name:?}");
+                    }
+                }
+            }
+        }
+        assert!(!eq_lowered("username", "userNam"));
+        assert!(eq_lowered("username", "USERNAME"));
     }
 
     #[test]
