@@ -217,7 +217,7 @@ impl<'a> FilterParser<'a> {
         Ok(())
     }
 
-    fn finish(mut self, root: Term) -> Parsed {
+    fn finish(&mut self, root: Term) -> Parsed {
         let nodes: Box<[Term]> = if self.nodes.is_empty() { Box::default() } else { self.nodes.drain(..).collect() };
         let text = std::mem::take(&mut self.text);
         Parsed { compiled: Compiled::new(text, root, nodes), per_kind: self.per_kind, fired: self.fired }
@@ -344,42 +344,58 @@ impl<'a> FilterParser<'a> {
     }
 
     /// `FILTER = attrExp / logExp / valuePath / *1"not" "(" FILTER ")"`, read as `orExp = andExp *(SP "or" SP andExp)`.
+    ///
+    /// `logExp = FILTER SP ("and" / "or") SP FILTER` is read one keyword at a time, as a flat n-ary chain: the
+    /// operands wait on the parser's stack, then move together to the node list.
     fn parse_filter(&mut self, scope: &Scope<'a>) -> Result<Term, Error> {
-        self.parse_log_exp(scope, b"or", Self::parse_and_exp, |start, len| Term::Or { start, len })
-    }
-
-    /// `andExp = notExp *(SP "and" SP notExp)`.
-    fn parse_and_exp(&mut self, scope: &Scope<'a>) -> Result<Term, Error> {
-        self.parse_log_exp(scope, b"and", Self::parse_not_exp, |start, len| Term::And { start, len })
-    }
-
-    /// `logExp = FILTER SP ("and" / "or") SP FILTER`, one keyword at a time, as a flat n-ary chain. The operands
-    /// wait on the parser's stack, then move together to the node list.
-    #[inline(always)]
-    fn parse_log_exp(
-        &mut self,
-        scope: &Scope<'a>,
-        keyword: &[u8],
-        operand: impl Fn(&mut Self, &Scope<'a>) -> Result<Term, Error>,
-        chain: impl Fn(u32, u32) -> Term,
-    ) -> Result<Term, Error> {
-        let first = operand(self, scope)?;
-        if !self.c.eat_spaced_keyword(keyword) {
+        let first = self.parse_and_exp(scope)?;
+        if !self.c.eat_spaced_keyword(b"or") {
             return Ok(first);
         }
-        self.scratch();
-        let base = self.stack.len();
-        self.stack.push(first);
+        let base = self.chain_start(first);
         loop {
-            let next = operand(self, scope)?;
+            let next = self.parse_and_exp(scope)?;
             self.stack.push(next);
-            if !self.c.eat_spaced_keyword(keyword) {
+            if !self.c.eat_spaced_keyword(b"or") {
                 break;
             }
         }
+        let (start, len) = self.chain_end(base);
+        Ok(Term::Or { start, len })
+    }
+
+    /// `andExp = notExp *(SP "and" SP notExp)`.
+    #[inline(always)]
+    fn parse_and_exp(&mut self, scope: &Scope<'a>) -> Result<Term, Error> {
+        let first = self.parse_not_exp(scope)?;
+        if !self.c.eat_spaced_keyword(b"and") {
+            return Ok(first);
+        }
+        let base = self.chain_start(first);
+        loop {
+            let next = self.parse_not_exp(scope)?;
+            self.stack.push(next);
+            if !self.c.eat_spaced_keyword(b"and") {
+                break;
+            }
+        }
+        let (start, len) = self.chain_end(base);
+        Ok(Term::And { start, len })
+    }
+
+    /// Sets a chain's first operand aside; returns where its operands start on the stack.
+    fn chain_start(&mut self, first: Term) -> usize {
+        self.scratch();
+        let base = self.stack.len();
+        self.stack.push(first);
+        base
+    }
+
+    /// Moves the operands of the chain starting at `base` to the node list: their place there.
+    fn chain_end(&mut self, base: usize) -> (u32, u32) {
         let start = self.nodes.len();
         self.nodes.extend(self.stack.drain(base..));
-        Ok(chain(index(start), index(self.nodes.len() - start)))
+        (index(start), index(self.nodes.len() - start))
     }
 
     /// `notExp = "not" [SP] "(" FILTER ")" / atom` (erratum 7319 allows both `not(` and `not (`). A `not` that
@@ -475,10 +491,13 @@ impl<'a> FilterParser<'a> {
         let path = self.c.parse_attr_path()?;
         let root = matches!(scope, Scope::Root);
         if root && self.c.peek() != Some(b'[') {
-            if let Some(memo) = self.memo.take().filter(|m| m.token == path.token) {
-                let term = self.parse_comparison(path.token, memo.lookup, &memo.defs, memo.compare.as_ref());
+            if let Some(memo) = self.memo.take() {
+                if memo.token == path.token {
+                    let term = self.parse_comparison(path.token, memo.lookup, &memo.defs, memo.compare.as_ref());
+                    self.memo = Some(memo);
+                    return term.map(|(term, _)| term);
+                }
                 self.memo = Some(memo);
-                return term.map(|(term, _)| term);
             }
         }
         let lookup = self.qualify(scope, &path);
@@ -548,6 +567,9 @@ impl<'a> FilterParser<'a> {
         };
         self.c.skip_ws();
         let value_at = self.c.pos;
+        if let Some(s) = self.c.plain_string() {
+            return self.compare_plain_string(written, lookup, defs, known, op, op_at, s, value_at);
+        }
         let (value, bare) = self.c.parse_comp_value(self.quirks.unquoted_values)?;
         if bare {
             self.fired.add(Quirk::unquoted_values);
@@ -564,6 +586,41 @@ impl<'a> FilterParser<'a> {
             }
         };
         let value = self.prepare(value, boolean, &target);
+        Ok((Term::Compare { target, path: self.span(written), op, value }, learned))
+    }
+
+    /// [`FilterParser::parse_comparison`]'s end for the common value, a string without escapes: the same checks
+    /// and terms, without the general value's detour.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn compare_plain_string(
+        &mut self,
+        written: &'a str,
+        lookup: Lookup<'a>,
+        defs: &Defs<'a>,
+        known: Option<&(Defs<'a>, Target)>,
+        op: CompareOp,
+        op_at: usize,
+        s: &'a str,
+        value_at: usize,
+    ) -> Result<(Term, Option<Defs<'a>>), Error> {
+        let check = |p: &mut Self, leaves: &Defs<'a>| {
+            if Self::strings_fit(op, leaves) {
+                return Ok(false);
+            }
+            let value = Literal::String(Cow::Borrowed(s));
+            p.check_types_in_full(written, op, op_at, &value, value_at, leaves)
+        };
+        let (boolean, target, learned) = match known {
+            Some((leaves, target)) => (check(self, leaves)?, target.clone(), None),
+            None => {
+                let leaves = self.leaf_defs(lookup, defs);
+                let boolean = check(self, &leaves)?;
+                let target = self.target(lookup, &leaves);
+                (boolean, target, Some(leaves))
+            }
+        };
+        let value = self.prepare_str(s, None, boolean, &target);
         Ok((Term::Compare { target, path: self.span(written), op, value }, learned))
     }
 
@@ -779,20 +836,28 @@ impl<'a> FilterParser<'a> {
             Literal::Null => Prepared::Null,
             Literal::Bool(b) => Prepared::Bool(b),
             Literal::Number(n) => Prepared::Num(Num::from_json(&n)),
-            Literal::String(s) => {
-                let datetime = match &target.leaves {
-                    Leaves::One(leaf) => leaf.datetime,
-                    Leaves::PerKind(leaves) => leaves.iter().any(|l| l.datetime),
-                };
-                let instant = if datetime { compare::parse_datetime(&s) } else { None };
-                let boolean = boolean_string.then(|| s.eq_ignore_ascii_case("true"));
-                let text = match s {
-                    Cow::Borrowed(s) => self.span(s),
-                    Cow::Owned(s) => self.append(&s),
-                };
-                Prepared::Str { text, instant, boolean }
+            Literal::String(Cow::Borrowed(s)) => self.prepare_str(s, None, boolean_string, target),
+            Literal::String(Cow::Owned(s)) => {
+                let text = self.append(&s);
+                self.prepare_str(&s, Some(text), boolean_string, target)
             }
         }
+    }
+
+    /// A string compValue as evaluation uses it; `text`, its span when it is not part of the source.
+    #[inline(always)]
+    fn prepare_str(&mut self, s: &str, text: Option<Span>, boolean_string: bool, target: &Target) -> Prepared {
+        let datetime = match &target.leaves {
+            Leaves::One(leaf) => leaf.datetime,
+            Leaves::PerKind(leaves) => leaves.iter().any(|l| l.datetime),
+        };
+        let instant = if datetime { compare::parse_datetime(s) } else { None };
+        let boolean = boolean_string.then(|| s.eq_ignore_ascii_case("true"));
+        let text = match text {
+            Some(text) => text,
+            None => self.span(s),
+        };
+        Prepared::Str { text, instant, boolean }
     }
 
     /// Whether every string value fits the definitions `leaves` for `op`: a string fits string, reference, binary

@@ -288,14 +288,15 @@ impl<'a> Cursor<'a> {
                 return None;
             }
             let end = name_run(sub_at + 1);
-            (end, Some(src.get(sub_at..end)?))
+            (end, Some(&src[sub_at..end]))
         } else {
             (name_end, None)
         };
         if bytes.get(end).is_some_and(|b| !ends_word(*b)) {
             return None;
         }
-        let (token, name) = (src.get(start..end)?, src.get(start..name_end)?);
+        // Every byte up to `end` is ASCII.
+        let (token, name) = (&src[start..end], &src[start..name_end]);
         self.pos = end;
         Some(RawPath { token, urn: None, name, sub })
     }
@@ -403,15 +404,27 @@ impl<'a> Cursor<'a> {
     /// Borrowed from the text unless it holds escapes.
     #[inline(always)]
     pub fn parse_string(&mut self) -> Result<Cow<'a, str>, Error> {
-        let (src, open) = (self.src, self.pos);
-        let end = string_special(src.as_bytes(), open + 1);
-        if src.as_bytes().get(end) == Some(&b'"') {
-            if let Some(s) = src.get(open + 1..end) {
-                self.pos = end + 1;
-                return Ok(Cow::Borrowed(s));
-            }
+        match self.plain_string() {
+            Some(s) => Ok(Cow::Borrowed(s)),
+            None => self.parse_escaped_string(),
         }
-        self.parse_escaped_string()
+    }
+
+    /// The JSON string at the cursor, consumed, when it holds no escape (and is closed): its text between the
+    /// quotes. `None`, the cursor unmoved, for anything else.
+    #[inline(always)]
+    pub fn plain_string(&mut self) -> Option<&'a str> {
+        let (src, open) = (self.src, self.pos);
+        if src.as_bytes().get(open) != Some(&b'"') {
+            return None;
+        }
+        let end = string_special(src.as_bytes(), open + 1);
+        if src.as_bytes().get(end) != Some(&b'"') {
+            return None;
+        }
+        let s = src.get(open + 1..end)?;
+        self.pos = end + 1;
+        Some(s)
     }
 
     /// [`Cursor::parse_string`] for a string with escapes, or an error.
