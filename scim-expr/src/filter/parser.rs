@@ -62,16 +62,29 @@ impl<'s> Defs<'s> {
         }
     }
 
+    /// Each definition through `f`, a function of the definition alone: slots often share one (a common
+    /// attribute's is the same in every resource type), which `f` then sees once.
     fn map(&self, mut f: impl FnMut(Option<&'s Attribute>) -> Option<&'s Attribute>) -> Defs<'s> {
+        let mut last: Option<(Option<&'s Attribute>, Option<&'s Attribute>)> = None;
+        let mut once = |def: Option<&'s Attribute>| {
+            if let Some((seen, mapped)) = last {
+                if seen.map(|a| a as *const Attribute) == def.map(|a| a as *const Attribute) {
+                    return mapped;
+                }
+            }
+            let mapped = f(def);
+            last = Some((def, mapped));
+            mapped
+        };
         match self {
             Defs::Inline(n, defs) => {
                 let mut inline = [None; INLINE];
                 for (d, def) in inline.iter_mut().zip(defs).take(*n) {
-                    *d = f(*def);
+                    *d = once(*def);
                 }
                 Defs::Inline(*n, inline)
             }
-            Defs::Heap(defs) => Defs::Heap(defs.iter().map(|d| f(*d)).collect()),
+            Defs::Heap(defs) => Defs::Heap(defs.iter().map(|d| once(*d)).collect()),
         }
     }
 }
@@ -141,6 +154,11 @@ pub(crate) struct FilterParser<'a> {
     memo: Option<Box<Memo<'a>>>,
     /// The last path compared at the resource.
     last: &'a str,
+    /// The definitions of the compared values the last comparison worked out, for the memo.
+    learned: Option<Defs<'a>>,
+    /// The dateTime string the type check just read (its address and length) and its instant, for the value's
+    /// preparation that follows, so that it is read once.
+    checked_instant: Option<(usize, usize, compare::Instant)>,
 }
 
 /// A path at the resource as written, with what it resolved to (at the resource, resolution depends on nothing
@@ -195,6 +213,8 @@ impl<'a> FilterParser<'a> {
             stack: Vec::new(),
             memo: None,
             last: "",
+            learned: None,
+            checked_instant: None,
         }
     }
 
@@ -495,7 +515,7 @@ impl<'a> FilterParser<'a> {
                 if memo.token == path.token {
                     let term = self.parse_comparison(path.token, memo.lookup, &memo.defs, memo.compare.as_ref());
                     self.memo = Some(memo);
-                    return term.map(|(term, _)| term);
+                    return term;
                 }
                 self.memo = Some(memo);
             }
@@ -505,7 +525,9 @@ impl<'a> FilterParser<'a> {
         if self.c.peek() == Some(b'[') {
             return self.parse_value_path(scope, path, lookup, &defs);
         }
-        let (term, leaves) = self.parse_comparison(path.token, lookup, &defs, None)?;
+        self.learned = None;
+        let term = self.parse_comparison(path.token, lookup, &defs, None)?;
+        let leaves = self.learned.take();
         // Remembered the second time in a row, so that a lone comparison pays nothing for the memo.
         let again = std::mem::replace(&mut self.last, path.token) == path.token;
         if root && again {
@@ -535,15 +557,15 @@ impl<'a> FilterParser<'a> {
     }
 
     /// The rest of an attrExp after its path: `SP "pr"` or `SP compareOp SP compValue`. `written` is the path as
-    /// the text has it; `known`, the compared values' definitions and target when the memo has them. Also returns
-    /// the definitions it worked out, for the memo.
+    /// the text has it; `known`, the compared values' definitions and target when the memo has them. Leaves
+    /// the definitions it worked out in `learned`, for the memo.
     fn parse_comparison(
         &mut self,
         written: &'a str,
         lookup: Lookup<'a>,
         defs: &Defs<'a>,
         known: Option<&(Defs<'a>, Target)>,
-    ) -> Result<(Term, Option<Defs<'a>>), Error> {
+    ) -> Result<Term, Error> {
         self.c.skip_ws();
         let op_at = self.c.pos;
         // `pr` and the operators are two bytes: read them directly; any other word (an error) the long way.
@@ -563,7 +585,7 @@ impl<'a> FilterParser<'a> {
         };
         let Some(op) = op else {
             let target = self.target(lookup, defs);
-            return Ok((Term::Present { target, path: self.span(written) }, None));
+            return Ok(Term::Present { target, path: self.span(written) });
         };
         self.c.skip_ws();
         let value_at = self.c.pos;
@@ -586,7 +608,8 @@ impl<'a> FilterParser<'a> {
             }
         };
         let value = self.prepare(value, boolean, &target);
-        Ok((Term::Compare { target, path: self.span(written), op, value }, learned))
+        self.learned = learned;
+        Ok(Term::Compare { target, path: self.span(written), op, value })
     }
 
     /// [`FilterParser::parse_comparison`]'s end for the common value, a string without escapes: the same checks
@@ -603,7 +626,7 @@ impl<'a> FilterParser<'a> {
         op_at: usize,
         s: &'a str,
         value_at: usize,
-    ) -> Result<(Term, Option<Defs<'a>>), Error> {
+    ) -> Result<Term, Error> {
         let check = |p: &mut Self, leaves: &Defs<'a>| {
             if Self::strings_fit(op, leaves) {
                 return Ok(false);
@@ -621,7 +644,8 @@ impl<'a> FilterParser<'a> {
             }
         };
         let value = self.prepare_str(s, None, boolean, &target);
-        Ok((Term::Compare { target, path: self.span(written), op, value }, learned))
+        self.learned = learned;
+        Ok(Term::Compare { target, path: self.span(written), op, value })
     }
 
     /// The operator after the path `written`, consumed: `None` for `pr`.
@@ -674,7 +698,7 @@ impl<'a> FilterParser<'a> {
             let element = self.element_scope(lookup, defs);
             let sub_lookup = Lookup { urn: None, name: sub, sub: None };
             let sub_defs = self.resolve(&element, sub_lookup, self.c.pos)?;
-            let (comparison, _) = self.parse_comparison(sub, sub_lookup, &sub_defs, None)?;
+            let comparison = self.parse_comparison(sub, sub_lookup, &sub_defs, None)?;
             self.fired.add(Quirk::value_path_comparison);
             inner = self.and_also(inner, comparison);
         } else if self.c.peek() == Some(b'.') && self.c.domain == Domain::Filter {
@@ -775,7 +799,7 @@ impl<'a> FilterParser<'a> {
                 ),
             )),
             (Scope::Element { defs, .. }, None) => Ok(defs.map(|parent| {
-                parent.and_then(|p| match p.sub_attribute(path.name) {
+                parent.and_then(|p| match p.sub_named(path.name) {
                     // The elements of a multi-valued attribute of simple values are their own `value`.
                     None if p.ty != AttrType::Complex && path.name.eq_ignore_ascii_case("value") => Some(p),
                     found => found,
@@ -789,7 +813,7 @@ impl<'a> FilterParser<'a> {
     fn leaf_defs(&self, path: Lookup<'a>, defs: &Defs<'a>) -> Defs<'a> {
         defs.map(|d| match (d, path.sub) {
             (_, Some(sub)) => sub_def(d, Some(sub)),
-            (Some(a), None) if a.ty == AttrType::Complex => a.sub_attribute("value"),
+            (Some(a), None) if a.ty == AttrType::Complex => a.sub_named("value"),
             (d, None) => d,
         })
     }
@@ -851,7 +875,11 @@ impl<'a> FilterParser<'a> {
             Leaves::One(leaf) => leaf.datetime,
             Leaves::PerKind(leaves) => leaves.iter().any(|l| l.datetime),
         };
-        let instant = if datetime { compare::parse_datetime(s) } else { None };
+        let instant = match self.checked_instant.take() {
+            Some((at, len, instant)) if datetime && (at, len) == (s.as_ptr() as usize, s.len()) => Some(instant),
+            _ if datetime => compare::parse_datetime(s),
+            _ => None,
+        };
         let boolean = boolean_string.then(|| s.eq_ignore_ascii_case("true"));
         let text = match text {
             Some(text) => text,
@@ -915,7 +943,12 @@ impl<'a> FilterParser<'a> {
         let boolean_string = self.quirks.boolean_strings
             && matches!(value, Literal::String(s) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false"));
         let mut aliased = false;
+        let mut previous: Option<*const Attribute> = None;
         for def in leaves.as_slice().iter().flatten() {
+            // Slots often share a definition, which passes or fails the same way each time.
+            if std::mem::replace(&mut previous, Some(*def as *const Attribute)) == Some(*def as *const Attribute) {
+                continue;
+            }
             if op.is_ordering() && matches!(def.ty, AttrType::Boolean | AttrType::Binary) {
                 return Err(unsupported(format!("cannot order \"{path}\", a {} attribute", def.ty.as_str())));
             }
@@ -924,7 +957,11 @@ impl<'a> FilterParser<'a> {
                 (Literal::Bool(_), ty) => ty == AttrType::Boolean,
                 (Literal::Number(_), ty) => matches!(ty, AttrType::Integer | AttrType::Decimal),
                 (Literal::String(s), AttrType::DateTime) => {
-                    if !op.is_substring() && compare::parse_datetime(s).is_none() {
+                    let checked = if op.is_substring() { None } else { compare::parse_datetime(s) };
+                    if let Some(instant) = checked {
+                        self.checked_instant = Some((s.as_ptr() as usize, s.len(), instant));
+                    }
+                    if !op.is_substring() && checked.is_none() {
                         return Err(self.c.error(
                             ErrorKind::InvalidDateTime,
                             value_at,
@@ -985,7 +1022,7 @@ fn compare_op_bytes(a: u8, b: u8) -> Option<CompareOp> {
 
 fn sub_def<'s>(def: Option<&'s Attribute>, sub: Option<&str>) -> Option<&'s Attribute> {
     match sub {
-        Some(sub) => def?.sub_attribute(sub),
+        Some(sub) => def?.sub_named(sub),
         None => def,
     }
 }

@@ -59,6 +59,7 @@ fn lower_word(w: u64) -> u64 {
 }
 
 /// Up to eight bytes of `b` from `at` as a little-endian word, zero-padded.
+#[inline(always)]
 fn word_at(b: &[u8], at: usize) -> u64 {
     let rest = b.get(at..).unwrap_or(&[]);
     match rest.get(..8) {
@@ -77,6 +78,19 @@ fn word_at(b: &[u8], at: usize) -> u64 {
 fn eq_lowered(lower: &str, name: &str) -> bool {
     let (l, n) = (lower.as_bytes(), name.as_bytes());
     l.len() == n.len() && (0..n.len()).step_by(8).all(|at| lower_word(word_at(n, at)) == word_at(l, at))
+}
+
+/// `a.eq_ignore_ascii_case(b)`, eight bytes at a time.
+pub(crate) fn eq_ignore_case(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && (0..a.len()).step_by(8).all(|at| lower_word(word_at(a, at)) == lower_word(word_at(b, at)))
+}
+
+impl Attribute {
+    /// [`Attribute::sub_attribute`], comparing names eight bytes at a time.
+    pub(crate) fn sub_named(&self, name: &str) -> Option<&Attribute> {
+        self.sub_attributes.iter().find(|a| eq_ignore_case(&a.name, name))
+    }
 }
 
 impl NameIndex {
@@ -236,9 +250,19 @@ mod tests {
                             continue;
                         };
                         assert_eq!(eq_lowered(&key, &name), key.eq_ignore_ascii_case(&name), "{key:?} {name:?}");
+                        let upper = key.to_ascii_uppercase();
+                        assert_eq!(
+                            eq_ignore_case(&upper, &name),
+                            upper.eq_ignore_ascii_case(&name),
+                            "{key:?} {name:?}"
+                        );
                     }
                 }
             }
+        }
+        for (a, b) in [("userName", "USERNAME"), ("lastModified", "lastmodified"), ("a", "b"), ("ab", "a"), ("", "")] {
+            assert_eq!(eq_ignore_case(a, b), a.eq_ignore_ascii_case(b), "{a} {b}");
+            assert_eq!(eq_ignore_case(b, a), a.eq_ignore_ascii_case(b), "{b} {a}");
         }
         assert!(!eq_lowered("username", "userNam"));
         assert!(eq_lowered("username", "USERNAME"));
