@@ -25,6 +25,8 @@ const WS: u8 = 1;
 const ENDS_WORD: u8 = 2;
 const NAME: u8 = 4;
 const URI: u8 = 8;
+/// `:` and `.`, which split an attribute path.
+const MARK: u8 = 16;
 
 // Evaluated at compile time, where an index out of range would fail the build.
 #[allow(clippy::indexing_slicing)]
@@ -42,6 +44,9 @@ const CLASS: [u8; 256] = {
         }
         if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' {
             class |= NAME;
+        }
+        if c == b':' || c == b'.' {
+            class |= MARK;
         }
         if c.is_ascii_alphanumeric()
             || matches!(c, b'-' | b'.' | b'_' | b'~' | b':' | b'/' | b'?' | b'#' | b'@' | b'!')
@@ -222,17 +227,26 @@ impl<'a> Cursor<'a> {
     fn parse_any_attr_path(&mut self) -> Result<RawPath<'a>, Error> {
         let start = self.pos;
         let bytes = self.src.as_bytes();
-        let (mut end, mut colon, mut dot) = (start, None, None);
+        // The URI is everything before the last ':', the name runs to the first '.' after it. `all` gathers the
+        // classes every byte has.
+        let (mut end, mut colon, mut dot, mut all) = (start, None, None, URI);
         while let Some(&b) = bytes.get(end) {
-            match b {
-                b':' => (colon, dot) = (Some(end), None),
-                b'.' if dot.is_none() => dot = Some(end),
-                _ if ends_word(b) => break,
-                _ => {}
+            let c = class(b);
+            if c & (ENDS_WORD | MARK) != 0 {
+                if c & ENDS_WORD != 0 {
+                    break;
+                }
+                match b {
+                    b':' => (colon, dot) = (Some(end), None),
+                    _ if dot.is_none() => dot = Some(end),
+                    _ => {}
+                }
             }
+            all &= c;
             end += 1;
         }
         let token = &self.src[start..end];
+        let name_at = colon.map_or(start, |c| c + 1);
         if token.is_empty() {
             return Err(match self.peek() {
                 None => self.unexpected_end("an attribute path"),
@@ -243,13 +257,17 @@ impl<'a> Cursor<'a> {
                 ),
             });
         }
-        let name_at = colon.map_or(start, |c| c + 1);
         let urn = colon.map(|c| &self.src[start..c]);
         let (name, sub) = match dot {
             Some(d) => (&self.src[name_at..d], Some(&self.src[d + 1..end])),
             None => (&self.src[name_at..end], None),
         };
-        let valid = urn.map_or(true, is_uri) && is_attr_name(name) && sub.map_or(true, is_attr_name);
+        // When every byte of the path is a URI character, so is every byte of its URI.
+        let uri = |u: &str| match all & URI {
+            0 => is_uri(u),
+            _ => u.as_bytes().first().is_some_and(u8::is_ascii_alphabetic),
+        };
+        let valid = urn.map_or(true, uri) && is_attr_name(name) && sub.map_or(true, is_attr_name);
         if !valid {
             return Err(self.error(
                 ErrorKind::InvalidAttrPath,
@@ -656,6 +674,50 @@ pub(crate) fn shorten(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every reading of an attribute path (the one-pass common case, the general one with its shortcut for URIs)
+    /// agrees with the grammar read byte by byte, on every word over an alphabet of the bytes that matter.
+    #[test]
+    fn attr_paths_read_as_the_grammar_says() {
+        // The grammar, read plainly: the word, its last ':', the first '.' after it, each part checked.
+        fn plain(src: &str) -> Option<(Option<&str>, &str, Option<&str>, usize)> {
+            let end = src.bytes().position(ends_word).unwrap_or(src.len());
+            let token = &src[..end];
+            let (urn, rest) = match token.rfind(':') {
+                Some(i) => (Some(&token[..i]), &token[i + 1..]),
+                None => (None, token),
+            };
+            let (name, sub) = match rest.find('.') {
+                Some(d) => (&rest[..d], Some(&rest[d + 1..])),
+                None => (rest, None),
+            };
+            let valid =
+                !token.is_empty() && urn.map_or(true, is_uri) && is_attr_name(name) && sub.map_or(true, is_attr_name);
+            valid.then_some((urn, name, sub, end))
+        }
+        let alphabet = ["a", "Z", "0", "-", "_", ":", ".", "$", "r", "e", "f", "{", "é", " ", "[", "~"];
+        let (mut words, mut frontier) = (Vec::new(), vec![String::new()]);
+        for _ in 0..5 {
+            frontier = frontier.iter().flat_map(|w| alphabet.map(|c| format!("{w}{c}"))).collect();
+            words.extend(frontier.iter().cloned());
+        }
+        words.extend(
+            ["urn:ietf:params:scim:schemas:core:2.0:User:name.givenName", "$ref", "a.$ref", "x:$REF"].map(String::from),
+        );
+        for w in &words {
+            let src = format!("{w} eq 1");
+            let mut c = Cursor::new(&src, Domain::Filter);
+            let got = match c.parse_attr_path() {
+                Ok(p) => Some((p.urn, p.name, p.sub, c.pos)),
+                Err(e) => {
+                    assert_eq!(e.position(), Some(0), "{w:?}");
+                    assert!(matches!(e.kind(), ErrorKind::InvalidAttrPath | ErrorKind::UnexpectedToken), "{w:?}");
+                    None
+                }
+            };
+            assert_eq!(got, plain(&src), "{w:?}");
+        }
+    }
 
     /// The word-at-a-time scan stops where a byte-at-a-time scan does, for every special byte at every offset
     /// among plain ASCII, multi-byte UTF-8 and bytes just above the control range.

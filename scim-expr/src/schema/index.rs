@@ -83,7 +83,17 @@ fn eq_lowered(lower: &str, name: &str) -> bool {
 /// `a.eq_ignore_ascii_case(b)`, eight bytes at a time.
 pub(crate) fn eq_ignore_case(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && (0..a.len()).step_by(8).all(|at| lower_word(word_at(a, at)) == lower_word(word_at(b, at)))
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut ac, mut bc) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (x, y) in ac.by_ref().zip(bc.by_ref()) {
+        let (x, y) = (word_at(x, 0), word_at(y, 0));
+        if x != y && lower_word(x) != lower_word(y) {
+            return false;
+        }
+    }
+    ac.remainder().eq_ignore_ascii_case(bc.remainder())
 }
 
 impl Attribute {
