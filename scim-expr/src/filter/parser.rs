@@ -946,7 +946,8 @@ impl<'a> FilterParser<'a> {
         let mut previous: Option<*const Attribute> = None;
         for def in leaves.as_slice().iter().flatten() {
             // Slots often share a definition, which passes or fails the same way each time.
-            if std::mem::replace(&mut previous, Some(*def as *const Attribute)) == Some(*def as *const Attribute) {
+            let this: *const Attribute = *def;
+            if previous.replace(this) == Some(this) {
                 continue;
             }
             if op.is_ordering() && matches!(def.ty, AttrType::Boolean | AttrType::Binary) {
