@@ -29,19 +29,12 @@ pub(super) struct NameIndex {
 fn fold_hash(s: &str) -> u64 {
     const FOLD: u64 = 0x2020_2020_2020_2020;
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h = s.len() as u64;
-    let mut chunks = s.as_bytes().chunks_exact(8);
-    for chunk in &mut chunks {
-        let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
-        h = (h.rotate_left(26) ^ (word | FOLD)).wrapping_mul(K);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut buf = [0u8; 8];
-        if let Some(dst) = buf.get_mut(..rest.len()) {
-            dst.copy_from_slice(rest);
-        }
-        h = (h.rotate_left(26) ^ (u64::from_le_bytes(buf) | FOLD)).wrapping_mul(K);
+    let b = s.as_bytes();
+    let (mut h, mut at) = (b.len() as u64, 0);
+    // Eight bytes at a time, the last word padded with zeros.
+    while at < b.len() {
+        h = (h.rotate_left(26) ^ (word_at(b, at) | FOLD)).wrapping_mul(K);
+        at += 8;
     }
     h ^ (h >> 32)
 }
@@ -77,7 +70,17 @@ fn word_at(b: &[u8], at: usize) -> u64 {
 /// Whether `name` is `lower` (already in ASCII lower case) ignoring ASCII case, eight bytes at a time.
 fn eq_lowered(lower: &str, name: &str) -> bool {
     let (l, n) = (lower.as_bytes(), name.as_bytes());
-    l.len() == n.len() && (0..n.len()).step_by(8).all(|at| lower_word(word_at(n, at)) == word_at(l, at))
+    if l.len() != n.len() {
+        return false;
+    }
+    let mut at = 0;
+    while at < n.len() {
+        if lower_word(word_at(n, at)) != word_at(l, at) {
+            return false;
+        }
+        at += 8;
+    }
+    true
 }
 
 /// `a.eq_ignore_ascii_case(b)`, eight bytes at a time.
