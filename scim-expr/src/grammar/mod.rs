@@ -330,8 +330,8 @@ impl<'a> Cursor<'a> {
         Some([a, b])
     }
 
-    /// Consumes `SP keyword SP`'s keyword (lower-case ASCII letters; matched ignoring case) if whitespace and the
-    /// keyword follow the cursor as a whole word, else leaves the cursor where it was.
+    /// Consumes `SP keyword SP`'s keyword (lower-case ASCII letters, matched ignoring case) and the whitespace
+    /// before it if the keyword follows as a whole word, else leaves the cursor where it was.
     #[inline(always)]
     pub fn eat_spaced_keyword(&mut self, keyword: &[u8]) -> bool {
         let bytes = self.src.as_bytes();
