@@ -62,16 +62,29 @@ impl<'s> Defs<'s> {
         }
     }
 
+    /// Each definition through `f`, a function of the definition alone: slots often share one (a common
+    /// attribute's is the same in every resource type), which `f` then sees once.
     fn map(&self, mut f: impl FnMut(Option<&'s Attribute>) -> Option<&'s Attribute>) -> Defs<'s> {
+        let mut last: Option<(Option<&'s Attribute>, Option<&'s Attribute>)> = None;
+        let mut once = |def: Option<&'s Attribute>| {
+            if let Some((seen, mapped)) = last {
+                if seen.map(|a| a as *const Attribute) == def.map(|a| a as *const Attribute) {
+                    return mapped;
+                }
+            }
+            let mapped = f(def);
+            last = Some((def, mapped));
+            mapped
+        };
         match self {
             Defs::Inline(n, defs) => {
                 let mut inline = [None; INLINE];
                 for (d, def) in inline.iter_mut().zip(defs).take(*n) {
-                    *d = f(*def);
+                    *d = once(*def);
                 }
                 Defs::Inline(*n, inline)
             }
-            Defs::Heap(defs) => Defs::Heap(defs.iter().map(|d| f(*d)).collect()),
+            Defs::Heap(defs) => Defs::Heap(defs.iter().map(|d| once(*d)).collect()),
         }
     }
 }
@@ -97,8 +110,6 @@ impl fmt::Display for Lookup<'_> {
         Ok(())
     }
 }
-
-type Production<'a> = fn(&mut FilterParser<'a>, &Scope<'a>) -> Result<Term, Error>;
 
 /// Where attribute paths are resolved: at the resource, or inside `attr[...]` relative to `attr`'s values.
 enum Scope<'a> {
@@ -140,9 +151,14 @@ pub(crate) struct FilterParser<'a> {
     /// The operands of the chains being parsed.
     stack: Vec<Term>,
     /// The last path compared at the resource, resolved: `id eq "a" or id eq "b" or …` resolves `id` once.
-    memo: Option<Memo<'a>>,
+    memo: Option<Box<Memo<'a>>>,
     /// The last path compared at the resource.
     last: &'a str,
+    /// The definitions of the compared values the last comparison worked out, for the memo.
+    learned: Option<Defs<'a>>,
+    /// The dateTime string the type check just read (its address and length) and its instant, for the value's
+    /// preparation that follows, so that it is read once.
+    checked_instant: Option<(usize, usize, compare::Instant)>,
 }
 
 /// A path at the resource as written, with what it resolved to (at the resource, resolution depends on nothing
@@ -197,6 +213,8 @@ impl<'a> FilterParser<'a> {
             stack: Vec::new(),
             memo: None,
             last: "",
+            learned: None,
+            checked_instant: None,
         }
     }
 
@@ -219,7 +237,7 @@ impl<'a> FilterParser<'a> {
         Ok(())
     }
 
-    fn finish(mut self, root: Term) -> Parsed {
+    fn finish(&mut self, root: Term) -> Parsed {
         let nodes: Box<[Term]> = if self.nodes.is_empty() { Box::default() } else { self.nodes.drain(..).collect() };
         let text = std::mem::take(&mut self.text);
         Parsed { compiled: Compiled::new(text, root, nodes), per_kind: self.per_kind, fired: self.fired }
@@ -346,60 +364,67 @@ impl<'a> FilterParser<'a> {
     }
 
     /// `FILTER = attrExp / logExp / valuePath / *1"not" "(" FILTER ")"`, read as `orExp = andExp *(SP "or" SP andExp)`.
+    ///
+    /// `logExp = FILTER SP ("and" / "or") SP FILTER` is read one keyword at a time, as a flat n-ary chain: the
+    /// operands wait on the parser's stack, then move together to the node list.
     fn parse_filter(&mut self, scope: &Scope<'a>) -> Result<Term, Error> {
-        self.parse_log_exp(scope, "or", Self::parse_and_exp, |start, len| Term::Or { start, len })
-    }
-
-    /// `andExp = notExp *(SP "and" SP notExp)`.
-    fn parse_and_exp(&mut self, scope: &Scope<'a>) -> Result<Term, Error> {
-        self.parse_log_exp(scope, "and", Self::parse_not_exp, |start, len| Term::And { start, len })
-    }
-
-    /// Consumes `SP keyword SP`'s keyword if it follows, else leaves the cursor where it was.
-    fn eat_operator(&mut self, keyword: &str) -> bool {
-        let before = self.c.pos;
-        self.c.skip_ws();
-        let found = self.c.eat_keyword(keyword);
-        if !found {
-            self.c.pos = before;
-        }
-        found
-    }
-
-    /// `logExp = FILTER SP ("and" / "or") SP FILTER`, one keyword at a time, as a flat n-ary chain. The operands
-    /// wait on the parser's stack, then move together to the node list.
-    fn parse_log_exp(
-        &mut self,
-        scope: &Scope<'a>,
-        keyword: &str,
-        operand: Production<'a>,
-        chain: fn(u32, u32) -> Term,
-    ) -> Result<Term, Error> {
-        let first = operand(self, scope)?;
-        if !self.eat_operator(keyword) {
+        let first = self.parse_and_exp(scope)?;
+        if !self.c.eat_spaced_keyword(b"or") {
             return Ok(first);
         }
-        self.scratch();
-        let base = self.stack.len();
-        self.stack.push(first);
+        let base = self.chain_start(first);
         loop {
-            let next = operand(self, scope)?;
+            let next = self.parse_and_exp(scope)?;
             self.stack.push(next);
-            if !self.eat_operator(keyword) {
+            if !self.c.eat_spaced_keyword(b"or") {
                 break;
             }
         }
+        let (start, len) = self.chain_end(base);
+        Ok(Term::Or { start, len })
+    }
+
+    /// `andExp = notExp *(SP "and" SP notExp)`.
+    #[inline(always)]
+    fn parse_and_exp(&mut self, scope: &Scope<'a>) -> Result<Term, Error> {
+        let first = self.parse_not_exp(scope)?;
+        if !self.c.eat_spaced_keyword(b"and") {
+            return Ok(first);
+        }
+        let base = self.chain_start(first);
+        loop {
+            let next = self.parse_not_exp(scope)?;
+            self.stack.push(next);
+            if !self.c.eat_spaced_keyword(b"and") {
+                break;
+            }
+        }
+        let (start, len) = self.chain_end(base);
+        Ok(Term::And { start, len })
+    }
+
+    /// Sets a chain's first operand aside; returns where its operands start on the stack.
+    fn chain_start(&mut self, first: Term) -> usize {
+        self.scratch();
+        let base = self.stack.len();
+        self.stack.push(first);
+        base
+    }
+
+    /// Moves the operands of the chain starting at `base` to the node list: their place there.
+    fn chain_end(&mut self, base: usize) -> (u32, u32) {
         let start = self.nodes.len();
         self.nodes.extend(self.stack.drain(base..));
-        Ok(chain(index(start), index(self.nodes.len() - start)))
+        (index(start), index(self.nodes.len() - start))
     }
 
     /// `notExp = "not" [SP] "(" FILTER ")" / atom` (erratum 7319 allows both `not(` and `not (`). A `not` that
     /// no `(` follows is an attribute named `not`.
+    #[inline(always)]
     fn parse_not_exp(&mut self, scope: &Scope<'a>) -> Result<Term, Error> {
         self.c.skip_ws();
         let start = self.c.pos;
-        if self.c.eat_keyword("not") {
+        if matches!(self.c.peek(), Some(b'n' | b'N')) && self.c.eat_keyword("not") {
             self.c.skip_ws();
             if self.c.peek() == Some(b'(') {
                 let inner = self.parse_group(scope)?;
@@ -411,6 +436,7 @@ impl<'a> FilterParser<'a> {
     }
 
     /// `atom = "(" FILTER ")" / valuePath / attrExp`.
+    #[inline(always)]
     fn parse_atom(&mut self, scope: &Scope<'a>) -> Result<Term, Error> {
         self.c.skip_ws();
         let at = self.c.pos;
@@ -485,10 +511,13 @@ impl<'a> FilterParser<'a> {
         let path = self.c.parse_attr_path()?;
         let root = matches!(scope, Scope::Root);
         if root && self.c.peek() != Some(b'[') {
-            if let Some(memo) = self.memo.take().filter(|m| m.token == path.token) {
-                let term = self.parse_comparison(path.token, memo.lookup, &memo.defs, memo.compare.as_ref());
+            if let Some(memo) = self.memo.take() {
+                if memo.token == path.token {
+                    let term = self.parse_comparison(path.token, memo.lookup, &memo.defs, memo.compare.as_ref());
+                    self.memo = Some(memo);
+                    return term;
+                }
                 self.memo = Some(memo);
-                return term.map(|(term, _)| term);
             }
         }
         let lookup = self.qualify(scope, &path);
@@ -496,7 +525,9 @@ impl<'a> FilterParser<'a> {
         if self.c.peek() == Some(b'[') {
             return self.parse_value_path(scope, path, lookup, &defs);
         }
-        let (term, leaves) = self.parse_comparison(path.token, lookup, &defs, None)?;
+        self.learned = None;
+        let term = self.parse_comparison(path.token, lookup, &defs, None)?;
+        let leaves = self.learned.take();
         // Remembered the second time in a row, so that a lone comparison pays nothing for the memo.
         let again = std::mem::replace(&mut self.last, path.token) == path.token;
         if root && again {
@@ -504,7 +535,7 @@ impl<'a> FilterParser<'a> {
                 (Term::Compare { target, .. }, Some(leaves)) => Some((leaves, target.clone())),
                 _ => None,
             };
-            self.memo = Some(Memo { token: path.token, lookup, defs, compare });
+            self.memo = Some(Box::new(Memo { token: path.token, lookup, defs, compare }));
         }
         Ok(term)
     }
@@ -526,41 +557,41 @@ impl<'a> FilterParser<'a> {
     }
 
     /// The rest of an attrExp after its path: `SP "pr"` or `SP compareOp SP compValue`. `written` is the path as
-    /// the text has it; `known`, the compared values' definitions and target when the memo has them. Also returns
-    /// the definitions it worked out, for the memo.
+    /// the text has it; `known`, the compared values' definitions and target when the memo has them. Leaves
+    /// the definitions it worked out in `learned`, for the memo.
     fn parse_comparison(
         &mut self,
         written: &'a str,
         lookup: Lookup<'a>,
         defs: &Defs<'a>,
         known: Option<&(Defs<'a>, Target)>,
-    ) -> Result<(Term, Option<Defs<'a>>), Error> {
+    ) -> Result<Term, Error> {
         self.c.skip_ws();
         let op_at = self.c.pos;
-        let word = self.c.word();
-        if self.c.at_end() {
-            return Err(self.c.unexpected_end("an operator (eq, ne, co, sw, ew, gt, lt, ge, le or pr)"));
-        }
-        if word.eq_ignore_ascii_case("pr") {
-            self.c.pos += word.len();
-            let target = self.target(lookup, defs);
-            return Ok((Term::Present { target, path: self.span(written) }, None));
-        }
-        let Some(op) = compare_op(word) else {
-            return Err(self.c.error(
-                ErrorKind::ExpectedOperator,
-                op_at,
-                format!(
-                    "expected an operator (eq, ne, co, sw, ew, gt, lt, ge, le or pr) after \"{}\" at byte {op_at}, \
-                     found {}",
-                    shorten(written),
-                    self.c.describe(op_at)
-                ),
-            ));
+        // `pr` and the operators are two bytes: read them directly; any other word (an error) the long way.
+        let fast = self.c.two_byte_word().and_then(|[a, b]| {
+            if (a | 0x20, b | 0x20) == (b'p', b'r') {
+                Some(None)
+            } else {
+                compare_op_bytes(a, b).map(Some)
+            }
+        });
+        let op = match fast {
+            Some(op) => {
+                self.c.pos += 2;
+                op
+            }
+            None => self.parse_operator(written, op_at)?,
         };
-        self.c.pos += word.len();
+        let Some(op) = op else {
+            let target = self.target(lookup, defs);
+            return Ok(Term::Present { target, path: self.span(written) });
+        };
         self.c.skip_ws();
         let value_at = self.c.pos;
+        if let Some(s) = self.c.plain_string() {
+            return self.compare_plain_string(written, lookup, defs, known, op, op_at, s, value_at);
+        }
         let (value, bare) = self.c.parse_comp_value(self.quirks.unquoted_values)?;
         if bare {
             self.fired.add(Quirk::unquoted_values);
@@ -577,7 +608,71 @@ impl<'a> FilterParser<'a> {
             }
         };
         let value = self.prepare(value, boolean, &target);
-        Ok((Term::Compare { target, path: self.span(written), op, value }, learned))
+        self.learned = learned;
+        Ok(Term::Compare { target, path: self.span(written), op, value })
+    }
+
+    /// [`FilterParser::parse_comparison`]'s end for the common value, a string without escapes: the same checks
+    /// and terms, without the general value's detour.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn compare_plain_string(
+        &mut self,
+        written: &'a str,
+        lookup: Lookup<'a>,
+        defs: &Defs<'a>,
+        known: Option<&(Defs<'a>, Target)>,
+        op: CompareOp,
+        op_at: usize,
+        s: &'a str,
+        value_at: usize,
+    ) -> Result<Term, Error> {
+        let check = |p: &mut Self, leaves: &Defs<'a>| {
+            if Self::strings_fit(op, leaves) {
+                return Ok(false);
+            }
+            let value = Literal::String(Cow::Borrowed(s));
+            p.check_types_in_full(written, op, op_at, &value, value_at, leaves)
+        };
+        let (boolean, target, learned) = match known {
+            Some((leaves, target)) => (check(self, leaves)?, target.clone(), None),
+            None => {
+                let leaves = self.leaf_defs(lookup, defs);
+                let boolean = check(self, &leaves)?;
+                let target = self.target(lookup, &leaves);
+                (boolean, target, Some(leaves))
+            }
+        };
+        let value = self.prepare_str(s, None, boolean, &target);
+        self.learned = learned;
+        Ok(Term::Compare { target, path: self.span(written), op, value })
+    }
+
+    /// The operator after the path `written`, consumed: `None` for `pr`.
+    #[cold]
+    fn parse_operator(&mut self, written: &str, op_at: usize) -> Result<Option<CompareOp>, Error> {
+        let word = self.c.word();
+        if self.c.at_end() {
+            return Err(self.c.unexpected_end("an operator (eq, ne, co, sw, ew, gt, lt, ge, le or pr)"));
+        }
+        if word.eq_ignore_ascii_case("pr") {
+            self.c.pos += word.len();
+            return Ok(None);
+        }
+        let Some(op) = compare_op(word) else {
+            return Err(self.c.error(
+                ErrorKind::ExpectedOperator,
+                op_at,
+                format!(
+                    "expected an operator (eq, ne, co, sw, ew, gt, lt, ge, le or pr) after \"{}\" at byte {op_at}, \
+                     found {}",
+                    shorten(written),
+                    self.c.describe(op_at)
+                ),
+            ));
+        };
+        self.c.pos += word.len();
+        Ok(Some(op))
     }
 
     /// `valuePath = attrPath "[" valFilter "]"`; `valFilter` is a FILTER over the attribute's sub-attributes with
@@ -603,7 +698,7 @@ impl<'a> FilterParser<'a> {
             let element = self.element_scope(lookup, defs);
             let sub_lookup = Lookup { urn: None, name: sub, sub: None };
             let sub_defs = self.resolve(&element, sub_lookup, self.c.pos)?;
-            let (comparison, _) = self.parse_comparison(sub, sub_lookup, &sub_defs, None)?;
+            let comparison = self.parse_comparison(sub, sub_lookup, &sub_defs, None)?;
             self.fired.add(Quirk::value_path_comparison);
             inner = self.and_also(inner, comparison);
         } else if self.c.peek() == Some(b'.') && self.c.domain == Domain::Filter {
@@ -704,7 +799,7 @@ impl<'a> FilterParser<'a> {
                 ),
             )),
             (Scope::Element { defs, .. }, None) => Ok(defs.map(|parent| {
-                parent.and_then(|p| match p.sub_attribute(path.name) {
+                parent.and_then(|p| match p.sub_named(path.name) {
                     // The elements of a multi-valued attribute of simple values are their own `value`.
                     None if p.ty != AttrType::Complex && path.name.eq_ignore_ascii_case("value") => Some(p),
                     found => found,
@@ -718,7 +813,7 @@ impl<'a> FilterParser<'a> {
     fn leaf_defs(&self, path: Lookup<'a>, defs: &Defs<'a>) -> Defs<'a> {
         defs.map(|d| match (d, path.sub) {
             (_, Some(sub)) => sub_def(d, Some(sub)),
-            (Some(a), None) if a.ty == AttrType::Complex => a.sub_attribute("value"),
+            (Some(a), None) if a.ty == AttrType::Complex => a.sub_named("value"),
             (d, None) => d,
         })
     }
@@ -765,25 +860,66 @@ impl<'a> FilterParser<'a> {
             Literal::Null => Prepared::Null,
             Literal::Bool(b) => Prepared::Bool(b),
             Literal::Number(n) => Prepared::Num(Num::from_json(&n)),
-            Literal::String(s) => {
-                let datetime = match &target.leaves {
-                    Leaves::One(leaf) => leaf.datetime,
-                    Leaves::PerKind(leaves) => leaves.iter().any(|l| l.datetime),
-                };
-                let instant = if datetime { compare::parse_datetime(&s) } else { None };
-                let boolean = boolean_string.then(|| s.eq_ignore_ascii_case("true"));
-                let text = match s {
-                    Cow::Borrowed(s) => self.span(s),
-                    Cow::Owned(s) => self.append(&s),
-                };
-                Prepared::Str { text, instant, boolean }
+            Literal::String(Cow::Borrowed(s)) => self.prepare_str(s, None, boolean_string, target),
+            Literal::String(Cow::Owned(s)) => {
+                let text = self.append(&s);
+                self.prepare_str(&s, Some(text), boolean_string, target)
             }
         }
     }
 
+    /// A string compValue as evaluation uses it; `text`, its span when it is not part of the source.
+    #[inline(always)]
+    fn prepare_str(&mut self, s: &str, text: Option<Span>, boolean_string: bool, target: &Target) -> Prepared {
+        let datetime = match &target.leaves {
+            Leaves::One(leaf) => leaf.datetime,
+            Leaves::PerKind(leaves) => leaves.iter().any(|l| l.datetime),
+        };
+        let instant = match self.checked_instant.take() {
+            Some((at, len, instant)) if datetime && (at, len) == (s.as_ptr() as usize, s.len()) => Some(instant),
+            _ if datetime => compare::parse_datetime(s),
+            _ => None,
+        };
+        let boolean = boolean_string.then(|| s.eq_ignore_ascii_case("true"));
+        let text = match text {
+            Some(text) => text,
+            None => self.span(s),
+        };
+        Prepared::Str { text, instant, boolean }
+    }
+
+    /// Whether every string value fits the definitions `leaves` for `op`: a string fits string, reference, binary
+    /// and complex attributes, and only ordering a binary one is refused. Then [`FilterParser::check_types`] has
+    /// nothing to check for a string.
+    fn strings_fit(op: CompareOp, leaves: &Defs<'a>) -> bool {
+        leaves.as_slice().iter().flatten().all(|d| match d.ty {
+            AttrType::String | AttrType::Reference | AttrType::Complex => true,
+            AttrType::Binary => !op.is_ordering(),
+            _ => false,
+        })
+    }
+
     /// Refuses comparisons no value of the attribute could satisfy meaningfully (RFC 7644 Table 3: `gt` on a
-    /// boolean or binary "MUST return an error"), and values whose JSON type the schema type cannot hold.
+    /// boolean or binary "MUST return an error"), and values whose JSON type the schema type cannot hold. Returns
+    /// whether a string compares as a boolean (`boolean_strings`).
+    #[inline(always)]
     fn check_types(
+        &mut self,
+        path: &str,
+        op: CompareOp,
+        op_at: usize,
+        value: &Literal<'_>,
+        value_at: usize,
+        leaves: &Defs<'a>,
+    ) -> Result<bool, Error> {
+        if matches!(value, Literal::String(_)) && Self::strings_fit(op, leaves) {
+            return Ok(false);
+        }
+        self.check_types_in_full(path, op, op_at, value, value_at, leaves)
+    }
+
+    /// [`FilterParser::check_types`] for every value and type.
+    fn check_types_in_full(
         &mut self,
         path: &str,
         op: CompareOp,
@@ -807,7 +943,13 @@ impl<'a> FilterParser<'a> {
         let boolean_string = self.quirks.boolean_strings
             && matches!(value, Literal::String(s) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false"));
         let mut aliased = false;
+        let mut previous: Option<*const Attribute> = None;
         for def in leaves.as_slice().iter().flatten() {
+            // Slots often share a definition, which passes or fails the same way each time.
+            let this: *const Attribute = *def;
+            if previous.replace(this) == Some(this) {
+                continue;
+            }
             if op.is_ordering() && matches!(def.ty, AttrType::Boolean | AttrType::Binary) {
                 return Err(unsupported(format!("cannot order \"{path}\", a {} attribute", def.ty.as_str())));
             }
@@ -816,7 +958,11 @@ impl<'a> FilterParser<'a> {
                 (Literal::Bool(_), ty) => ty == AttrType::Boolean,
                 (Literal::Number(_), ty) => matches!(ty, AttrType::Integer | AttrType::Decimal),
                 (Literal::String(s), AttrType::DateTime) => {
-                    if !op.is_substring() && compare::parse_datetime(s).is_none() {
+                    let checked = if op.is_substring() { None } else { compare::parse_datetime(s) };
+                    if let Some(instant) = checked {
+                        self.checked_instant = Some((s.as_ptr() as usize, s.len(), instant));
+                    }
+                    if !op.is_substring() && checked.is_none() {
                         return Err(self.c.error(
                             ErrorKind::InvalidDateTime,
                             value_at,
@@ -855,6 +1001,12 @@ impl<'a> FilterParser<'a> {
 /// `compareOp`, case-insensitive.
 fn compare_op(word: &str) -> Option<CompareOp> {
     let &[a, b] = word.as_bytes() else { return None };
+    compare_op_bytes(a, b)
+}
+
+/// `compareOp` of two bytes, case-insensitive.
+#[inline]
+fn compare_op_bytes(a: u8, b: u8) -> Option<CompareOp> {
     Some(match (a.to_ascii_lowercase(), b.to_ascii_lowercase()) {
         (b'e', b'q') => CompareOp::Eq,
         (b'n', b'e') => CompareOp::Ne,
@@ -871,7 +1023,7 @@ fn compare_op(word: &str) -> Option<CompareOp> {
 
 fn sub_def<'s>(def: Option<&'s Attribute>, sub: Option<&str>) -> Option<&'s Attribute> {
     match sub {
-        Some(sub) => def?.sub_attribute(sub),
+        Some(sub) => def?.sub_named(sub),
         None => def,
     }
 }

@@ -25,6 +25,8 @@ const WS: u8 = 1;
 const ENDS_WORD: u8 = 2;
 const NAME: u8 = 4;
 const URI: u8 = 8;
+/// `:` and `.`, which split an attribute path.
+const MARK: u8 = 16;
 
 // Evaluated at compile time, where an index out of range would fail the build.
 #[allow(clippy::indexing_slicing)]
@@ -42,6 +44,9 @@ const CLASS: [u8; 256] = {
         }
         if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' {
             class |= NAME;
+        }
+        if c == b':' || c == b'.' {
+            class |= MARK;
         }
         if c.is_ascii_alphanumeric()
             || matches!(c, b'-' | b'.' | b'_' | b'~' | b':' | b'/' | b'?' | b'#' | b'@' | b'!')
@@ -155,6 +160,7 @@ impl<'a> Cursor<'a> {
         self.pos >= self.src.len()
     }
 
+    #[inline(always)]
     pub fn skip_ws(&mut self) {
         while self.peek().is_some_and(is_ws) {
             self.pos += 1;
@@ -215,20 +221,39 @@ impl<'a> Cursor<'a> {
     ///
     /// The URI is everything before the last `:` (rfc-digest §1.2: neither ATTRNAME nor subAttr holds a `:`), so
     /// `urn:ietf:params:scim:schemas:core:2.0:User:name.givenName` is the User schema's `name.givenName`.
+    #[inline(always)]
     pub fn parse_attr_path(&mut self) -> Result<RawPath<'a>, Error> {
+        match self.simple_attr_path() {
+            Some(path) => Ok(path),
+            None => self.parse_any_attr_path(),
+        }
+    }
+
+    /// [`Cursor::parse_attr_path`] for every word.
+    #[inline(never)]
+    fn parse_any_attr_path(&mut self) -> Result<RawPath<'a>, Error> {
         let start = self.pos;
         let bytes = self.src.as_bytes();
-        let (mut end, mut colon, mut dot) = (start, None, None);
+        // The URI is everything before the last ':', the name runs to the first '.' after it. `all` gathers the
+        // classes every byte has.
+        let (mut end, mut colon, mut dot, mut all) = (start, None, None, URI);
         while let Some(&b) = bytes.get(end) {
-            match b {
-                b':' => (colon, dot) = (Some(end), None),
-                b'.' if dot.is_none() => dot = Some(end),
-                _ if ends_word(b) => break,
-                _ => {}
+            let c = class(b);
+            if c & (ENDS_WORD | MARK) != 0 {
+                if c & ENDS_WORD != 0 {
+                    break;
+                }
+                match b {
+                    b':' => (colon, dot) = (Some(end), None),
+                    _ if dot.is_none() => dot = Some(end),
+                    _ => {}
+                }
             }
+            all &= c;
             end += 1;
         }
         let token = &self.src[start..end];
+        let name_at = colon.map_or(start, |c| c + 1);
         if token.is_empty() {
             return Err(match self.peek() {
                 None => self.unexpected_end("an attribute path"),
@@ -239,13 +264,17 @@ impl<'a> Cursor<'a> {
                 ),
             });
         }
-        let name_at = colon.map_or(start, |c| c + 1);
         let urn = colon.map(|c| &self.src[start..c]);
         let (name, sub) = match dot {
             Some(d) => (&self.src[name_at..d], Some(&self.src[d + 1..end])),
             None => (&self.src[name_at..end], None),
         };
-        let valid = urn.map_or(true, is_uri) && is_attr_name(name) && sub.map_or(true, is_attr_name);
+        // When every byte of the path is a URI character, so is every byte of its URI.
+        let uri = |u: &str| match all & URI {
+            0 => is_uri(u),
+            _ => u.as_bytes().first().is_some_and(u8::is_ascii_alphabetic),
+        };
+        let valid = urn.map_or(true, uri) && is_attr_name(name) && sub.map_or(true, is_attr_name);
         if !valid {
             return Err(self.error(
                 ErrorKind::InvalidAttrPath,
@@ -261,6 +290,72 @@ impl<'a> Cursor<'a> {
         Ok(RawPath { token, urn, name, sub })
     }
 
+    /// The common `ATTRNAME [subAttr]` with no URN, read in one pass; `None` (the cursor unmoved) for any other
+    /// word, which the general reading above then takes, errors included.
+    #[inline(always)]
+    fn simple_attr_path(&mut self) -> Option<RawPath<'a>> {
+        let (src, start) = (self.src, self.pos);
+        let bytes = src.as_bytes();
+        let name_run = |from: usize| {
+            let mut i = from;
+            while bytes.get(i).is_some_and(|b| class(*b) & NAME != 0) {
+                i += 1;
+            }
+            i
+        };
+        if !bytes.get(start)?.is_ascii_alphabetic() {
+            return None;
+        }
+        let name_end = name_run(start + 1);
+        let (end, sub) = if bytes.get(name_end) == Some(&b'.') {
+            let sub_at = name_end + 1;
+            if !bytes.get(sub_at)?.is_ascii_alphabetic() {
+                return None;
+            }
+            let end = name_run(sub_at + 1);
+            (end, Some(&src[sub_at..end]))
+        } else {
+            (name_end, None)
+        };
+        if bytes.get(end).is_some_and(|b| !ends_word(*b)) {
+            return None;
+        }
+        // Every byte up to `end` is ASCII.
+        let (token, name) = (&src[start..end], &src[start..name_end]);
+        self.pos = end;
+        Some(RawPath { token, urn: None, name, sub })
+    }
+
+    /// The word at the cursor when it is two bytes long: compareOp and `pr` are.
+    #[inline(always)]
+    pub fn two_byte_word(&self) -> Option<[u8; 2]> {
+        let bytes = self.src.as_bytes();
+        let (&a, &b) = (bytes.get(self.pos)?, bytes.get(self.pos + 1)?);
+        if ends_word(a) || ends_word(b) || bytes.get(self.pos + 2).is_some_and(|c| !ends_word(*c)) {
+            return None;
+        }
+        Some([a, b])
+    }
+
+    /// Consumes `SP keyword SP`'s keyword (lower-case ASCII letters, matched ignoring case) and the whitespace
+    /// before it if the keyword follows as a whole word, else leaves the cursor where it was.
+    #[inline(always)]
+    pub fn eat_spaced_keyword(&mut self, keyword: &[u8]) -> bool {
+        let bytes = self.src.as_bytes();
+        let mut at = self.pos;
+        while bytes.get(at).is_some_and(|b| is_ws(*b)) {
+            at += 1;
+        }
+        let end = at + keyword.len();
+        // Folding with 0x20 is exact for letters: it pairs each with its other case only.
+        let found = bytes.get(at..end).is_some_and(|w| w.iter().zip(keyword).all(|(b, k)| (b | 0x20) == *k))
+            && bytes.get(end).map_or(true, |b| ends_word(*b));
+        if found {
+            self.pos = end;
+        }
+        found
+    }
+
     pub fn unexpected_end(&self, expected: &str) -> Error {
         let at = self.src.len();
         self.error(ErrorKind::UnexpectedEnd, at, format!("the input ends at byte {at} where {expected} was expected"))
@@ -269,7 +364,17 @@ impl<'a> Cursor<'a> {
     /// `compValue = false / null / true / number / string`, all as in JSON (RFC 7159). With `unquoted` (the
     /// `unquoted_values` tolerance), a bare word that is no JSON literal or number is a string; the second result
     /// says whether that happened.
+    #[inline(always)]
     pub fn parse_comp_value(&mut self, unquoted: bool) -> Result<(Literal<'a>, bool), Error> {
+        match self.peek() {
+            Some(b'"') => Ok((Literal::String(self.parse_string()?), false)),
+            _ => self.parse_other_value(unquoted),
+        }
+    }
+
+    /// [`Cursor::parse_comp_value`] for anything but a string.
+    #[inline(never)]
+    fn parse_other_value(&mut self, unquoted: bool) -> Result<(Literal<'a>, bool), Error> {
         let start = self.pos;
         match self.peek() {
             None => Err(self.unexpected_end("a value (a JSON string, number, true, false or null)")),
@@ -322,7 +427,34 @@ impl<'a> Cursor<'a> {
 
     /// A JSON string (RFC 7159 §7): `"` then characters and escapes `\" \\ \/ \b \f \n \r \t \uXXXX` then `"`.
     /// Borrowed from the text unless it holds escapes.
+    #[inline(always)]
     pub fn parse_string(&mut self) -> Result<Cow<'a, str>, Error> {
+        match self.plain_string() {
+            Some(s) => Ok(Cow::Borrowed(s)),
+            None => self.parse_escaped_string(),
+        }
+    }
+
+    /// The JSON string at the cursor, consumed, when it holds no escape (and is closed): its text between the
+    /// quotes. `None`, the cursor unmoved, for anything else.
+    #[inline(always)]
+    pub fn plain_string(&mut self) -> Option<&'a str> {
+        let (src, open) = (self.src, self.pos);
+        if src.as_bytes().get(open) != Some(&b'"') {
+            return None;
+        }
+        let end = string_special(src.as_bytes(), open + 1);
+        if src.as_bytes().get(end) != Some(&b'"') {
+            return None;
+        }
+        let s = src.get(open + 1..end)?;
+        self.pos = end + 1;
+        Some(s)
+    }
+
+    /// [`Cursor::parse_string`] for a string with escapes, or an error.
+    #[inline(never)]
+    fn parse_escaped_string(&mut self) -> Result<Cow<'a, str>, Error> {
         let open = self.pos;
         let src = self.src;
         let bytes = src.as_bytes();
@@ -549,6 +681,50 @@ pub(crate) fn shorten(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every reading of an attribute path (the one-pass common case, the general one with its shortcut for URIs)
+    /// agrees with the grammar read byte by byte, on every word over an alphabet of the bytes that matter.
+    #[test]
+    fn attr_paths_read_as_the_grammar_says() {
+        // The grammar, read plainly: the word, its last ':', the first '.' after it, each part checked.
+        fn plain(src: &str) -> Option<(Option<&str>, &str, Option<&str>, usize)> {
+            let end = src.bytes().position(ends_word).unwrap_or(src.len());
+            let token = &src[..end];
+            let (urn, rest) = match token.rfind(':') {
+                Some(i) => (Some(&token[..i]), &token[i + 1..]),
+                None => (None, token),
+            };
+            let (name, sub) = match rest.find('.') {
+                Some(d) => (&rest[..d], Some(&rest[d + 1..])),
+                None => (rest, None),
+            };
+            let valid =
+                !token.is_empty() && urn.map_or(true, is_uri) && is_attr_name(name) && sub.map_or(true, is_attr_name);
+            valid.then_some((urn, name, sub, end))
+        }
+        let alphabet = ["a", "Z", "0", "-", "_", ":", ".", "$", "r", "e", "f", "{", "é", " ", "[", "~"];
+        let (mut words, mut frontier) = (Vec::new(), vec![String::new()]);
+        for _ in 0..5 {
+            frontier = frontier.iter().flat_map(|w| alphabet.map(|c| format!("{w}{c}"))).collect();
+            words.extend(frontier.iter().cloned());
+        }
+        words.extend(
+            ["urn:ietf:params:scim:schemas:core:2.0:User:name.givenName", "$ref", "a.$ref", "x:$REF"].map(String::from),
+        );
+        for w in &words {
+            let src = format!("{w} eq 1");
+            let mut c = Cursor::new(&src, Domain::Filter);
+            let got = match c.parse_attr_path() {
+                Ok(p) => Some((p.urn, p.name, p.sub, c.pos)),
+                Err(e) => {
+                    assert_eq!(e.position(), Some(0), "{w:?}");
+                    assert!(matches!(e.kind(), ErrorKind::InvalidAttrPath | ErrorKind::UnexpectedToken), "{w:?}");
+                    None
+                }
+            };
+            assert_eq!(got, plain(&src), "{w:?}");
+        }
+    }
 
     /// The word-at-a-time scan stops where a byte-at-a-time scan does, for every special byte at every offset
     /// among plain ASCII, multi-byte UTF-8 and bytes just above the control range.

@@ -29,21 +29,81 @@ pub(super) struct NameIndex {
 fn fold_hash(s: &str) -> u64 {
     const FOLD: u64 = 0x2020_2020_2020_2020;
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h = s.len() as u64;
-    let mut chunks = s.as_bytes().chunks_exact(8);
-    for chunk in &mut chunks {
-        let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
-        h = (h.rotate_left(26) ^ (word | FOLD)).wrapping_mul(K);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut buf = [0u8; 8];
-        if let Some(dst) = buf.get_mut(..rest.len()) {
-            dst.copy_from_slice(rest);
-        }
-        h = (h.rotate_left(26) ^ (u64::from_le_bytes(buf) | FOLD)).wrapping_mul(K);
+    let b = s.as_bytes();
+    let (mut h, mut at) = (b.len() as u64, 0);
+    // Eight bytes at a time, the last word padded with zeros.
+    while at < b.len() {
+        h = (h.rotate_left(26) ^ (word_at(b, at) | FOLD)).wrapping_mul(K);
+        at += 8;
     }
     h ^ (h >> 32)
+}
+
+/// `w` with its ASCII upper-case letters in lower case, eight bytes at once: a byte gets 0x20 added when its low
+/// seven bits are at least `A` and below `[` and its top bit is clear.
+fn lower_word(w: u64) -> u64 {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let heptets = w & LO7;
+    let at_least_a = heptets + 0x3f3f_3f3f_3f3f_3f3f;
+    let past_z = heptets + 0x2525_2525_2525_2525;
+    let upper = at_least_a & !past_z & !w & HI;
+    w | (upper >> 2)
+}
+
+/// Up to eight bytes of `b` from `at` as a little-endian word, zero-padded.
+#[inline(always)]
+fn word_at(b: &[u8], at: usize) -> u64 {
+    let rest = b.get(at..).unwrap_or(&[]);
+    match rest.get(..8) {
+        Some(chunk) => u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default()),
+        None => {
+            let mut buf = [0u8; 8];
+            if let Some(dst) = buf.get_mut(..rest.len()) {
+                dst.copy_from_slice(rest);
+            }
+            u64::from_le_bytes(buf)
+        }
+    }
+}
+
+/// Whether `name` is `lower` (already in ASCII lower case) ignoring ASCII case, eight bytes at a time.
+fn eq_lowered(lower: &str, name: &str) -> bool {
+    let (l, n) = (lower.as_bytes(), name.as_bytes());
+    if l.len() != n.len() {
+        return false;
+    }
+    let mut at = 0;
+    while at < n.len() {
+        if lower_word(word_at(n, at)) != word_at(l, at) {
+            return false;
+        }
+        at += 8;
+    }
+    true
+}
+
+/// `a.eq_ignore_ascii_case(b)`, eight bytes at a time.
+pub(crate) fn eq_ignore_case(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut ac, mut bc) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (x, y) in ac.by_ref().zip(bc.by_ref()) {
+        let (x, y) = (word_at(x, 0), word_at(y, 0));
+        if x != y && lower_word(x) != lower_word(y) {
+            return false;
+        }
+    }
+    ac.remainder().eq_ignore_ascii_case(bc.remainder())
+}
+
+impl Attribute {
+    /// [`Attribute::sub_attribute`], comparing names eight bytes at a time.
+    pub(crate) fn sub_named(&self, name: &str) -> Option<&Attribute> {
+        self.sub_attributes.iter().find(|a| eq_ignore_case(&a.name, name))
+    }
 }
 
 impl NameIndex {
@@ -103,7 +163,7 @@ impl NameIndex {
         loop {
             let n = *self.table.get(i)?;
             let entry = self.entries.get(n.checked_sub(1)? as usize)?;
-            if entry.key.eq_ignore_ascii_case(name) {
+            if eq_lowered(&entry.key, name) {
                 return Some(entry);
             }
             i = (i + 1) & mask;
@@ -183,6 +243,42 @@ mod tests {
                 assert_eq!(got.map(|a| a as *const Attribute), want.map(|a| a as *const Attribute), "{name} {slot}");
             }
         }
+    }
+
+    /// The word-at-a-time comparison agrees with `eq_ignore_ascii_case` for every byte against every byte, at
+    /// every offset of names of several lengths.
+    #[test]
+    fn eq_lowered_agrees_with_eq_ignore_ascii_case() {
+        for len in [1usize, 7, 8, 9, 16, 17] {
+            for at in 0..len {
+                for a in 0..=255u8 {
+                    let lower = a.to_ascii_lowercase();
+                    let base = "x".repeat(len);
+                    let mut key = base.clone().into_bytes();
+                    key[at] = lower;
+                    for b in [a, lower, a.to_ascii_uppercase(), a ^ 0x20, a.wrapping_add(1), 0x80 | a] {
+                        let mut name = base.clone().into_bytes();
+                        name[at] = b;
+                        let (Ok(key), Ok(name)) = (String::from_utf8(key.clone()), String::from_utf8(name)) else {
+                            continue;
+                        };
+                        assert_eq!(eq_lowered(&key, &name), key.eq_ignore_ascii_case(&name), "{key:?} {name:?}");
+                        let upper = key.to_ascii_uppercase();
+                        assert_eq!(
+                            eq_ignore_case(&upper, &name),
+                            upper.eq_ignore_ascii_case(&name),
+                            "{key:?} {name:?}"
+                        );
+                    }
+                }
+            }
+        }
+        for (a, b) in [("userName", "USERNAME"), ("lastModified", "lastmodified"), ("a", "b"), ("ab", "a"), ("", "")] {
+            assert_eq!(eq_ignore_case(a, b), a.eq_ignore_ascii_case(b), "{a} {b}");
+            assert_eq!(eq_ignore_case(b, a), a.eq_ignore_ascii_case(b), "{b} {a}");
+        }
+        assert!(!eq_lowered("username", "userNam"));
+        assert!(eq_lowered("username", "USERNAME"));
     }
 
     #[test]

@@ -142,7 +142,7 @@ impl Attribute {
 }
 
 fn find<'a>(attributes: &'a [Attribute], name: &str) -> Option<&'a Attribute> {
-    attributes.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+    attributes.iter().find(|a| index::eq_ignore_case(&a.name, name))
 }
 
 /// A schema (RFC 7643 §7): its URN id and its attributes.
@@ -222,16 +222,16 @@ impl Schemas {
 
     /// The schema with the URN `id`, compared case-insensitively (RFC 7644 §3.10).
     pub fn schema(&self, id: &str) -> Option<&Schema> {
-        self.schemas.iter().find(|s| s.id.eq_ignore_ascii_case(id))
+        self.schemas.iter().find(|s| index::eq_ignore_case(&s.id, id))
     }
 
     /// [`Schemas::schema`] of `urn:name`, without joining them.
     pub(crate) fn schema_joined(&self, urn: &str, name: &str) -> Option<&Schema> {
         self.schemas.iter().find(|s| {
             s.id.len() == urn.len() + 1 + name.len()
-                && s.id.get(..urn.len()).is_some_and(|u| u.eq_ignore_ascii_case(urn))
+                && s.id.get(..urn.len()).is_some_and(|u| index::eq_ignore_case(u, urn))
                 && s.id.as_bytes().get(urn.len()) == Some(&b':')
-                && s.id.get(urn.len() + 1..).is_some_and(|n| n.eq_ignore_ascii_case(name))
+                && s.id.get(urn.len() + 1..).is_some_and(|n| index::eq_ignore_case(n, name))
         })
     }
 
@@ -257,7 +257,7 @@ impl Schemas {
 
     /// Whether `id` is the core schema of a resource type (as opposed to an extension).
     pub fn is_core_schema(&self, id: &str) -> bool {
-        self.resource_types.iter().any(|r| r.schema.eq_ignore_ascii_case(id))
+        self.resource_types.iter().any(|r| index::eq_ignore_case(&r.schema, id))
     }
 
     pub(crate) fn resource_type_index(&self, name: &str) -> Option<usize> {
