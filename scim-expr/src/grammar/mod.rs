@@ -86,12 +86,16 @@ pub(crate) fn is_attr_name(s: &str) -> bool {
 /// holds a `:` after its scheme, so the prefix of `name:givenName` is no URI and the path is invalid, where taking
 /// `name` for a schema would make the member `name` an extension object.
 fn is_uri(s: &str) -> bool {
+    has_scheme(s) && s.bytes().all(|c| class(c) & URI != 0)
+}
+
+/// Whether `s` starts with a URI's `scheme ":"`.
+fn has_scheme(s: &str) -> bool {
     let b = s.as_bytes();
     let Some(colon) = b.iter().position(|&c| c == b':') else { return false };
     let (scheme, _) = b.split_at(colon);
     scheme.first().is_some_and(u8::is_ascii_alphabetic)
         && scheme.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
-        && b.iter().all(|c| class(*c) & URI != 0)
 }
 
 /// `[URI ":"] ATTRNAME *1subAttr` split into its parts, unchecked: the URI is everything before the last `:`, the
@@ -272,7 +276,7 @@ impl<'a> Cursor<'a> {
         // When every byte of the path is a URI character, so is every byte of its URI.
         let uri = |u: &str| match all & URI {
             0 => is_uri(u),
-            _ => u.as_bytes().first().is_some_and(u8::is_ascii_alphabetic),
+            _ => has_scheme(u),
         };
         let valid = urn.map_or(true, uri) && is_attr_name(name) && sub.map_or(true, is_attr_name);
         if !valid {
