@@ -33,6 +33,23 @@ pub trait Host: Node {
     #[allow(clippy::type_complexity)] // the shape of `Node::any_member`, with the key
     fn members(&self, f: &mut dyn FnMut(&str, Self) -> Result<bool, Self::Error>) -> Result<(), Self::Error>;
 
+    /// The smallest key of an object (in byte order) that equals `name` ignoring ASCII case: the document's
+    /// spelling of an attribute, which the PATCH engine writes back under. `None` when no key matches or for a
+    /// non-object. The default walks every member (a host object's order says nothing about which key is
+    /// smallest); a host that knows more answers sooner: one whose keys are sorted stops at the first match, one
+    /// that knows no two of an object's keys are equal ignoring case can answer an exact [`member`](Host::member)
+    /// probe with `name` itself.
+    fn key_like(&self, name: &str) -> Result<Option<String>, Self::Error> {
+        let mut found: Option<String> = None;
+        self.members(&mut |k, _| {
+            if k.len() == name.len() && k.eq_ignore_ascii_case(name) && found.as_deref().map_or(true, |f| k < f) {
+                found = Some(k.to_string());
+            }
+            Ok(true)
+        })?;
+        Ok(found)
+    }
+
     /// How many members an object has (0 for a non-object).
     fn member_count(&self) -> Result<usize, Self::Error> {
         let mut n = 0;
@@ -125,9 +142,29 @@ impl Host for &Value {
         Ok(self.as_object().map_or(0, serde_json::Map::len))
     }
 
+    fn key_like(&self, name: &str) -> Result<Option<String>, Infallible> {
+        Ok(self.as_object().and_then(|o| key_like_sorted(o, name)).cloned())
+    }
+
     fn eq_value(&self, v: &Value) -> Result<bool, Infallible> {
         Ok(**self == *v)
     }
+}
+
+/// [`Host::key_like`] in a `serde_json` object, whose keys are sorted: the first match is the smallest.
+fn key_like_sorted<'m>(o: &'m serde_json::Map<String, Value>, name: &str) -> Option<&'m String> {
+    o.keys().find(|k| k.len() == name.len() && k.eq_ignore_ascii_case(name))
+}
+
+/// [`Host::key_like`] among the members of a materialized object, in the host's order.
+fn key_like_listed<'m, H>(members: &'m [(String, Lazy<H>)], name: &str) -> Option<&'m String> {
+    let mut found: Option<&String> = None;
+    for (k, _) in members {
+        if k.len() == name.len() && k.eq_ignore_ascii_case(name) && found.map_or(true, |f| k < f) {
+            found = Some(k);
+        }
+    }
+    found
 }
 
 /// A copy-on-write document over a host tree `H` (the result of [`Patch::apply_to`](crate::Patch::apply_to)).
@@ -321,6 +358,15 @@ impl<'a, H: Host> Host for LazyRef<'a, H> {
                 Ok(())
             }
             LazyRef::Array(_) => Ok(()),
+        }
+    }
+
+    fn key_like(&self, name: &str) -> Result<Option<String>, H::Error> {
+        match self {
+            LazyRef::Host(h) => h.key_like(name),
+            LazyRef::Value(v) => Ok(v.as_object().and_then(|o| key_like_sorted(o, name)).cloned()),
+            LazyRef::Object(members) => Ok(key_like_listed(members, name).cloned()),
+            LazyRef::Array(_) => Ok(None),
         }
     }
 

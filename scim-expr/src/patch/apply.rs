@@ -116,19 +116,6 @@ fn elements<N: Host>(v: Option<&N>) -> Result<Vec<N>, N::Error> {
     Ok(items)
 }
 
-/// The smallest key of an object that equals `name` ignoring ASCII case: the first in a `serde_json` object's
-/// order, and a choice that does not depend on a host object's order.
-fn key_like<N: Host>(v: &N, name: &str) -> Result<Option<String>, N::Error> {
-    let mut found: Option<String> = None;
-    v.members(&mut |k, _| {
-        if k.eq_ignore_ascii_case(name) && found.as_deref().map_or(true, |f| k < f) {
-            found = Some(k.to_string());
-        }
-        Ok(true)
-    })?;
-    Ok(found)
-}
-
 fn sure<T>(r: Result<T, std::convert::Infallible>) -> T {
     match r {
         Ok(t) => t,
@@ -344,7 +331,7 @@ impl<'a, D: Doc> Applier<'a, D> {
     /// spelling; else `name`.
     fn spelling(&self, parent: &[Step], name: &str, def: Option<&Attribute>) -> Res<String, D::Error> {
         if let Some(o) = self.doc.at(parent)? {
-            if let Some(k) = key_like(&o, name).map_err(Failure::Host)? {
+            if let Some(k) = o.key_like(name).map_err(Failure::Host)? {
                 return Ok(k);
             }
         }
@@ -382,7 +369,7 @@ impl<'a, D: Doc> Applier<'a, D> {
     fn extension_key(&self, urn: &str) -> Res<String, D::Error> {
         let def_id = self.schemas.schema(urn).map_or(urn, |s| s.id.as_str());
         let found = match self.doc.at(&[])? {
-            Some(root) => key_like(&root, urn).map_err(Failure::Host)?,
+            Some(root) => root.key_like(urn).map_err(Failure::Host)?,
             None => None,
         };
         Ok(found.unwrap_or_else(|| def_id.to_string()))
@@ -1030,7 +1017,7 @@ impl<'a, D: Doc> Applier<'a, D> {
         let mut others: Vec<(usize, String)> = Vec::new();
         for (i, v) in elements(Some(&items)).map_err(Failure::Host)?.iter().enumerate() {
             if i != *keep && is_primary(v).map_err(Failure::Host)? {
-                if let Some(key) = key_like(v, "primary").map_err(Failure::Host)? {
+                if let Some(key) = v.key_like("primary").map_err(Failure::Host)? {
                     others.push((i, key));
                 }
             }
