@@ -138,16 +138,9 @@ impl<'py> PyNode<'py> {
 
 /// The str objects of the names a PATCH looks up, made once per apply: the engine reads `value` of each of a
 /// group's 10,000 members, and a str made for each lookup would be hashed each time.
-///
-/// It also remembers, for each object the engine asked for a spelling ([`Host::key_like`]), whether that object's
-/// keys are all `str` and no two of them are equal ignoring ASCII case: then an exact lookup answers, where
-/// otherwise every key is compared each time (the root of a User is asked once or twice per operation).
 #[derive(Default)]
 pub struct KeyNames<'py> {
     made: RefCell<Vec<(String, Bound<'py, PyString>)>>,
-    /// The dicts asked about (held, so that none is freed and its address reused during the apply) and whether
-    /// their keys are distinct ignoring case.
-    distinct: RefCell<Vec<(Bound<'py, PyDict>, bool)>>,
 }
 
 /// How many names [`KeyNames`] keeps.
@@ -168,51 +161,6 @@ impl<'py> KeyNames<'py> {
         }
         k
     }
-
-    /// Whether `d`'s keys are all exactly `str`, readable as UTF-8, and distinct ignoring ASCII case; worked out
-    /// once per dict per apply. A dict the engine reads is not changed while it runs: the engine runs no Python
-    /// code (lookups by exact `str` keys compare them without calling `__eq__`).
-    fn distinct(&self, d: &Bound<'py, PyDict>) -> bool {
-        if let Ok(known) = self.distinct.try_borrow() {
-            if let Some((_, distinct)) = known.iter().find(|(k, _)| k.is(d)) {
-                return *distinct;
-            }
-        }
-        let distinct = keys_distinct(d);
-        if let Ok(mut known) = self.distinct.try_borrow_mut() {
-            if known.len() < NAMES_KEPT {
-                known.push((d.clone(), distinct));
-            }
-        }
-        distinct
-    }
-}
-
-/// Whether a dict's keys are all exact `str`s with UTF-8 text, no two equal ignoring ASCII case.
-fn keys_distinct(d: &Bound<'_, PyDict>) -> bool {
-    let mut keys: Vec<Bound<'_, PyString>> = Vec::with_capacity(d.len());
-    for key in d.keys().iter() {
-        if !key.is_exact_instance_of::<PyString>() {
-            return false;
-        }
-        match key.cast_into::<PyString>() {
-            Ok(k) => keys.push(k),
-            Err(_) => return false,
-        }
-    }
-    let mut texts = Vec::with_capacity(keys.len());
-    for k in &keys {
-        match k.to_cow() {
-            Ok(t) => texts.push(t),
-            Err(_) => return false,
-        }
-    }
-    texts.sort_unstable_by(|a, b| {
-        a.len()
-            .cmp(&b.len())
-            .then_with(|| a.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.bytes().map(|c| c.to_ascii_lowercase())))
-    });
-    !texts.windows(2).any(|w| matches!(w, [a, b] if a.eq_ignore_ascii_case(b)))
 }
 
 /// A Python value as the PATCH engine reads it ([`Host`], for `Patch.apply`'s copy-on-write overlay): a
@@ -279,25 +227,7 @@ impl<'py> Host for Keyed<'py, '_> {
         let Ok(d) = self.node.0.cast::<PyDict>() else {
             return Ok(None);
         };
-        if !self.names.distinct(d) {
-            return smallest_key_like(d, name);
-        }
-        // No two keys equal ignoring case: the one spelled `name`, else the only one equal to it ignoring case.
-        if d.contains(self.names.key(d.py(), name))? {
-            return Ok(Some(name.to_string()));
-        }
-        for key in d.keys().iter() {
-            let Ok(k) = key.cast::<PyString>() else { continue };
-            if name.is_ascii() && k.code_point_len()? != name.len() {
-                continue;
-            }
-            if let Ok(text) = k.to_cow() {
-                if text.eq_ignore_ascii_case(name) {
-                    return Ok(Some(text.into_owned()));
-                }
-            }
-        }
-        Ok(None)
+        smallest_key_like(d, name)
     }
 
     fn member_count(&self) -> PyResult<usize> {
@@ -305,14 +235,18 @@ impl<'py> Host for Keyed<'py, '_> {
     }
 }
 
-/// [`Host::key_like`] walking every key, as the core's default does through [`Host::members`] (and failing as
-/// it does on a key that is not a `str` or has a lone surrogate), without touching the values.
+/// [`Host::key_like`] in one walk over the keys that reads no value and, for an ASCII name (attribute names
+/// are), the text of only the keys as long as it: a dict's order says nothing about which key is smallest, so
+/// every key is visited, but most are passed over on their length.
 fn smallest_key_like(d: &Bound<'_, PyDict>, name: &str) -> PyResult<Option<String>> {
     let mut found: Option<String> = None;
-    for key in d.keys().iter() {
+    for (key, _) in d.iter() {
         let Ok(k) = key.cast::<PyString>() else {
             return Err(not_json(d.py(), format!("an object with a key of type {}", type_name(&key))));
         };
+        if name.is_ascii() && k.code_point_len()? != name.len() {
+            continue;
+        }
         let text = k.to_cow().map_err(|_| not_json(d.py(), "a key with a lone surrogate".into()))?;
         if text.eq_ignore_ascii_case(name) && found.as_deref().map_or(true, |f| *text < *f) {
             found = Some(text.into_owned());
