@@ -50,6 +50,11 @@ pub trait Host: Node {
         Ok(found)
     }
 
+    /// The elements of an array, in order (none for a non-array). The default reads them by index.
+    fn elements(&self) -> Result<Vec<Self>, Self::Error> {
+        elements_by_index(self)
+    }
+
     /// How many members an object has (0 for a non-object).
     fn member_count(&self) -> Result<usize, Self::Error> {
         let mut n = 0;
@@ -65,6 +70,19 @@ pub trait Host: Node {
     fn eq_value(&self, v: &Value) -> Result<bool, Self::Error> {
         eq_value(self, v)
     }
+}
+
+/// [`Host::elements`] through [`Node::index`].
+fn elements_by_index<N: Node>(n: &N) -> Result<Vec<N>, N::Error> {
+    let View::Array(len) = n.view()? else { return Ok(Vec::new()) };
+    let mut items = Vec::with_capacity(len);
+    for i in 0..len {
+        match n.index(i)? {
+            Some(e) => items.push(e),
+            None => break,
+        }
+    }
+    Ok(items)
 }
 
 /// [`Host::eq_value`] through the trait's reads alone.
@@ -144,6 +162,10 @@ impl Host for &Value {
 
     fn key_like(&self, name: &str) -> Result<Option<String>, Infallible> {
         Ok(self.as_object().and_then(|o| key_like_sorted(o, name)).cloned())
+    }
+
+    fn elements(&self) -> Result<Vec<Self>, Infallible> {
+        Ok(self.as_array().map(|a| a.iter().collect()).unwrap_or_default())
     }
 
     fn eq_value(&self, v: &Value) -> Result<bool, Infallible> {
@@ -367,6 +389,15 @@ impl<'a, H: Host> Host for LazyRef<'a, H> {
             LazyRef::Value(v) => Ok(v.as_object().and_then(|o| key_like_sorted(o, name)).cloned()),
             LazyRef::Object(members) => Ok(key_like_listed(members, name).cloned()),
             LazyRef::Array(_) => Ok(None),
+        }
+    }
+
+    fn elements(&self) -> Result<Vec<Self>, H::Error> {
+        match self {
+            LazyRef::Host(h) => Ok(h.elements()?.into_iter().map(LazyRef::Host).collect()),
+            LazyRef::Value(v) => Ok(v.as_array().map(|a| a.iter().map(LazyRef::Value).collect()).unwrap_or_default()),
+            LazyRef::Array(items) => Ok(items.iter().map(Lazy::read).collect()),
+            LazyRef::Object(_) => Ok(Vec::new()),
         }
     }
 

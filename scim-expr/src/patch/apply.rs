@@ -104,16 +104,7 @@ fn shape<N: Host>(v: Option<&N>) -> Result<Shape, N::Error> {
 
 /// The elements of an array node (none for anything else).
 fn elements<N: Host>(v: Option<&N>) -> Result<Vec<N>, N::Error> {
-    let Some(v) = v else { return Ok(Vec::new()) };
-    let View::Array(len) = v.view()? else { return Ok(Vec::new()) };
-    let mut items = Vec::with_capacity(len);
-    for i in 0..len {
-        match v.index(i)? {
-            Some(e) => items.push(e),
-            None => break,
-        }
-    }
-    Ok(items)
+    v.map_or_else(|| Ok(Vec::new()), Host::elements)
 }
 
 fn sure<T>(r: Result<T, std::convert::Infallible>) -> T {
