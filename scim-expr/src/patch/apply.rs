@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
+use std::fmt;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 
 use serde_json::{Map, Value};
@@ -182,7 +183,7 @@ fn invalid_value(message: String) -> Error {
 }
 
 /// Whether `v` can be a value of `def` (for a multi-valued attribute: one of its values).
-fn check_type(def: Option<&Attribute>, v: &Value, name: &str) -> Result<(), Error> {
+fn check_type(def: Option<&Attribute>, v: &Value, name: &dyn fmt::Display) -> Result<(), Error> {
     let Some(d) = def else { return Ok(()) };
     let fits = match (d.ty, v) {
         (_, Value::Null) => true,
@@ -213,7 +214,7 @@ fn check_type(def: Option<&Attribute>, v: &Value, name: &str) -> Result<(), Erro
             }
             for (k, sv) in members {
                 if let Some(sd) = d.sub_attribute(k) {
-                    let sub_name = format!("{name}.{}", sd.name);
+                    let sub_name = Dotted(name, &sd.name);
                     match sv {
                         Value::Array(items) if sd.multi_valued => {
                             items.iter().try_for_each(|item| check_type(Some(sd), item, &sub_name))?
@@ -238,7 +239,17 @@ fn check_type(def: Option<&Attribute>, v: &Value, name: &str) -> Result<(), Erro
     }
 }
 
-fn mutability_error(kind: ErrorKind, name: &str) -> Error {
+/// An attribute's name and a sub-attribute's, as messages print them (`emails.value`), written only when a
+/// message is.
+struct Dotted<'a>(&'a dyn fmt::Display, &'a str);
+
+impl fmt::Display for Dotted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
+    }
+}
+
+fn mutability_error(kind: ErrorKind, name: &dyn fmt::Display) -> Error {
     let message = match kind {
         ErrorKind::ReadOnly => format!("\"{name}\" is readOnly: only the service provider sets it"),
         ErrorKind::Immutable => format!("\"{name}\" is immutable: it cannot change once it has a value"),
@@ -544,7 +555,7 @@ impl<'a, D: Doc> Applier<'a, D> {
         if set_whole {
             let mark = self.doc.changes();
             let was_assigned = !unassigned(self.shape(&a.loc())?);
-            check_type(a.def, value, a.name())?;
+            check_type(a.def, value, &a.name())?;
             duplicate_sub_attributes(value, a.name())?;
             self.ensure_extension(a)?;
             self.doc.set_key(&a.container, &a.key, value.clone())?;
@@ -590,7 +601,7 @@ impl<'a, D: Doc> Applier<'a, D> {
             } else if value.is_null() {
                 self.doc.remove_key(&a.container, &a.key)?;
             } else {
-                check_type(a.def, value, a.name())?;
+                check_type(a.def, value, &a.name())?;
                 duplicate_sub_attributes(value, a.name())?;
                 self.ensure_extension(a)?;
                 self.doc.set_key(&a.container, &a.key, value.clone())?;
@@ -604,13 +615,13 @@ impl<'a, D: Doc> Applier<'a, D> {
         let Some(def) = a.def else { return Ok(()) };
         let changed = self.doc.changes() > mark;
         if changed && def.mutability == Mutability::ReadOnly {
-            return Err(mutability_error(ErrorKind::ReadOnly, a.name()).into());
+            return Err(mutability_error(ErrorKind::ReadOnly, &a.name()).into());
         }
         if changed && was_assigned && def.mutability == Mutability::Immutable {
-            return Err(mutability_error(ErrorKind::Immutable, a.name()).into());
+            return Err(mutability_error(ErrorKind::Immutable, &a.name()).into());
         }
         if def.required && was_assigned && unassigned(self.shape(&a.loc())?) {
-            return Err(mutability_error(ErrorKind::Required, a.name()).into());
+            return Err(mutability_error(ErrorKind::Required, &a.name()).into());
         }
         Ok(())
     }
@@ -630,7 +641,7 @@ impl<'a, D: Doc> Applier<'a, D> {
             if v.is_null() {
                 return Err(invalid_value(format!("\"{}\" cannot hold a null value", a.name())).into());
             }
-            check_type(a.def, v, a.name())?;
+            check_type(a.def, v, &a.name())?;
             duplicate_sub_attributes(v, a.name())?;
         }
         if values.iter().filter(|v| sure(is_primary(*v))).count() > 1 {
@@ -686,7 +697,7 @@ impl<'a, D: Doc> Applier<'a, D> {
                 .into())
             }
         };
-        check_type(a.def, value, a.name())?;
+        check_type(a.def, value, &a.name())?;
         let loc = a.loc();
         if !matches!(self.shape(&loc)?, Shape::Object(_)) {
             self.ensure_extension(a)?;
@@ -711,7 +722,7 @@ impl<'a, D: Doc> Applier<'a, D> {
         let (v, _) = self.coerce(sub_def, v, Op::Add);
         let v = v.as_ref();
         let key = self.spelling(parent, name, sub_def)?;
-        let full = format!("{parent_name}.{key}");
+        let full = Dotted(&parent_name, &key);
         let sub_loc = child(parent, Step::Key(key.clone()));
         let was_assigned = !unassigned(self.shape(&sub_loc)?);
         let mark = self.doc.changes();
@@ -802,7 +813,7 @@ impl<'a, D: Doc> Applier<'a, D> {
         if current == Shape::Absent {
             return Ok(());
         }
-        let full = format!("{parent_name}.{key}");
+        let full = Dotted(&parent_name, &key);
         if let Some(sd) = sub_def {
             let was_assigned = !unassigned(current);
             let refused = match sd.mutability {
@@ -895,7 +906,7 @@ impl<'a, D: Doc> Applier<'a, D> {
         }
         element.retain(|_, v| !v.is_null());
         let element = Value::Object(element);
-        check_type(a.def, &element, a.name())?;
+        check_type(a.def, &element, &a.name())?;
         duplicate_sub_attributes(&element, a.name())?;
         let loc = a.loc();
         if let Shape::Array(index) = self.shape(&loc)? {
@@ -957,7 +968,7 @@ impl<'a, D: Doc> Applier<'a, D> {
                     }
                 }
                 (None, _) => {
-                    check_type(a.def, value, a.name())?;
+                    check_type(a.def, value, &a.name())?;
                     duplicate_sub_attributes(value, a.name())?;
                     self.doc.set_element(&loc, i, value.clone())?;
                 }
