@@ -248,7 +248,7 @@ fn smallest_key_like(d: &Bound<'_, PyDict>, name: &str) -> PyResult<Option<Strin
             continue;
         }
         let text = k.to_cow().map_err(|_| not_json(d.py(), "a key with a lone surrogate".into()))?;
-        if text.eq_ignore_ascii_case(name) && found.as_deref().map_or(true, |f| *text < *f) {
+        if text.eq_ignore_ascii_case(name) && found.as_deref().is_none_or(|f| *text < *f) {
             found = Some(text.into_owned());
         }
     }
