@@ -569,6 +569,26 @@ mod tests {
     }
 
     #[test]
+    fn the_default_reads_agree_with_the_serde_json_overrides() {
+        let doc = json!({"nickName": 1, "NickName": 2, "nickname": 3, "userName": 4, "list": [1, {"a": 2}, [3]]});
+        for name in ["nickname", "NICKNAME", "userName", "username", "list", "absent"] {
+            assert_eq!(Failing(&doc).key_like(name), Ok(sure_read((&doc).key_like(name))), "{name}");
+            assert_eq!(sure_read(Lazy::Host(&doc).read().key_like(name)), sure_read((&doc).key_like(name)));
+        }
+        assert_eq!(sure_read((&doc).key_like("NICKNAME")).as_deref(), Some("NickName"), "the smallest");
+        let list = &doc["list"];
+        let by_index: Vec<&Value> = Failing(list).elements().unwrap().into_iter().map(|f| f.0).collect();
+        assert_eq!(by_index, sure_read(list.elements()));
+        assert_eq!(sure_read(list.elements()).len(), 3);
+        assert!(sure_read((&doc).elements()).is_empty(), "an object has no elements");
+        let mut lazy = Lazy::Host(list);
+        lazy.materialize().unwrap();
+        let read: Vec<bool> =
+            sure_read(lazy.read().elements()).iter().map(|e| sure_read(e.eq_value(&list[1]))).collect();
+        assert_eq!(read, [false, true, false]);
+    }
+
+    #[test]
     fn a_failing_host_read_is_the_error() {
         let doc = json!({"schemas": [GROUP], "members": [{"value": "a"}, {"value": "boom"}]});
         let p = patch(json!([{"op": "add", "path": "members", "value": [{"value": "c"}]}]));
