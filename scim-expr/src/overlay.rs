@@ -33,6 +33,28 @@ pub trait Host: Node {
     #[allow(clippy::type_complexity)] // the shape of `Node::any_member`, with the key
     fn members(&self, f: &mut dyn FnMut(&str, Self) -> Result<bool, Self::Error>) -> Result<(), Self::Error>;
 
+    /// The smallest key of an object (in byte order) that equals `name` ignoring ASCII case: the document's
+    /// spelling of an attribute, which the PATCH engine writes back under. `None` when no key matches or for a
+    /// non-object. The default walks every member (a host object's order says nothing about which key is
+    /// smallest); a host that knows more answers sooner: one whose keys are sorted stops at the first match, one
+    /// that knows no two of an object's keys are equal ignoring case can answer an exact [`member`](Host::member)
+    /// probe with `name` itself.
+    fn key_like(&self, name: &str) -> Result<Option<String>, Self::Error> {
+        let mut found: Option<String> = None;
+        self.members(&mut |k, _| {
+            if k.len() == name.len() && k.eq_ignore_ascii_case(name) && found.as_deref().map_or(true, |f| k < f) {
+                found = Some(k.to_string());
+            }
+            Ok(true)
+        })?;
+        Ok(found)
+    }
+
+    /// The elements of an array, in order (none for a non-array). The default reads them by index.
+    fn elements(&self) -> Result<Vec<Self>, Self::Error> {
+        elements_by_index(self)
+    }
+
     /// How many members an object has (0 for a non-object).
     fn member_count(&self) -> Result<usize, Self::Error> {
         let mut n = 0;
@@ -48,6 +70,19 @@ pub trait Host: Node {
     fn eq_value(&self, v: &Value) -> Result<bool, Self::Error> {
         eq_value(self, v)
     }
+}
+
+/// [`Host::elements`] through [`Node::index`].
+fn elements_by_index<N: Node>(n: &N) -> Result<Vec<N>, N::Error> {
+    let View::Array(len) = n.view()? else { return Ok(Vec::new()) };
+    let mut items = Vec::with_capacity(len);
+    for i in 0..len {
+        match n.index(i)? {
+            Some(e) => items.push(e),
+            None => break,
+        }
+    }
+    Ok(items)
 }
 
 /// [`Host::eq_value`] through the trait's reads alone.
@@ -116,9 +151,33 @@ impl Host for &Value {
         Ok(self.as_object().map_or(0, serde_json::Map::len))
     }
 
+    fn key_like(&self, name: &str) -> Result<Option<String>, Infallible> {
+        Ok(self.as_object().and_then(|o| key_like_sorted(o, name)).cloned())
+    }
+
+    fn elements(&self) -> Result<Vec<Self>, Infallible> {
+        Ok(self.as_array().map(|a| a.iter().collect()).unwrap_or_default())
+    }
+
     fn eq_value(&self, v: &Value) -> Result<bool, Infallible> {
         Ok(**self == *v)
     }
+}
+
+/// [`Host::key_like`] in a `serde_json` object, whose keys are sorted: the first match is the smallest.
+fn key_like_sorted<'m>(o: &'m serde_json::Map<String, Value>, name: &str) -> Option<&'m String> {
+    o.keys().find(|k| k.len() == name.len() && k.eq_ignore_ascii_case(name))
+}
+
+/// [`Host::key_like`] among the members of a materialized object, in the host's order.
+fn key_like_listed<'m, H>(members: &'m [(String, Lazy<H>)], name: &str) -> Option<&'m String> {
+    let mut found: Option<&String> = None;
+    for (k, _) in members {
+        if k.len() == name.len() && k.eq_ignore_ascii_case(name) && found.map_or(true, |f| k < f) {
+            found = Some(k);
+        }
+    }
+    found
 }
 
 /// A copy-on-write document over a host tree `H` (the result of [`Patch::apply_to`](crate::Patch::apply_to)).
@@ -315,6 +374,24 @@ impl<'a, H: Host> Host for LazyRef<'a, H> {
         }
     }
 
+    fn key_like(&self, name: &str) -> Result<Option<String>, H::Error> {
+        match self {
+            LazyRef::Host(h) => h.key_like(name),
+            LazyRef::Value(v) => Ok(v.as_object().and_then(|o| key_like_sorted(o, name)).cloned()),
+            LazyRef::Object(members) => Ok(key_like_listed(members, name).cloned()),
+            LazyRef::Array(_) => Ok(None),
+        }
+    }
+
+    fn elements(&self) -> Result<Vec<Self>, H::Error> {
+        match self {
+            LazyRef::Host(h) => Ok(h.elements()?.into_iter().map(LazyRef::Host).collect()),
+            LazyRef::Value(v) => Ok(v.as_array().map(|a| a.iter().map(LazyRef::Value).collect()).unwrap_or_default()),
+            LazyRef::Array(items) => Ok(items.iter().map(Lazy::read).collect()),
+            LazyRef::Object(_) => Ok(Vec::new()),
+        }
+    }
+
     fn member_count(&self) -> Result<usize, H::Error> {
         match self {
             LazyRef::Host(h) => h.member_count(),
@@ -480,6 +557,26 @@ mod tests {
             Ok(t) => t,
             Err(never) => match never {},
         }
+    }
+
+    #[test]
+    fn the_default_reads_agree_with_the_serde_json_overrides() {
+        let doc = json!({"nickName": 1, "NickName": 2, "nickname": 3, "userName": 4, "list": [1, {"a": 2}, [3]]});
+        for name in ["nickname", "NICKNAME", "userName", "username", "list", "absent"] {
+            assert_eq!(Failing(&doc).key_like(name), Ok(sure_read((&doc).key_like(name))), "{name}");
+            assert_eq!(sure_read(Lazy::Host(&doc).read().key_like(name)), sure_read((&doc).key_like(name)));
+        }
+        assert_eq!(sure_read((&doc).key_like("NICKNAME")).as_deref(), Some("NickName"), "the smallest");
+        let list = &doc["list"];
+        let by_index: Vec<&Value> = Failing(list).elements().unwrap().into_iter().map(|f| f.0).collect();
+        assert_eq!(by_index, sure_read(list.elements()));
+        assert_eq!(sure_read(list.elements()).len(), 3);
+        assert!(sure_read((&doc).elements()).is_empty(), "an object has no elements");
+        let mut lazy = Lazy::Host(list);
+        lazy.materialize().unwrap();
+        let read: Vec<bool> =
+            sure_read(lazy.read().elements()).iter().map(|e| sure_read(e.eq_value(&list[1]))).collect();
+        assert_eq!(read, [false, true, false]);
     }
 
     #[test]

@@ -223,9 +223,36 @@ impl<'py> Host for Keyed<'py, '_> {
         Ok(())
     }
 
+    fn key_like(&self, name: &str) -> PyResult<Option<String>> {
+        let Ok(d) = self.node.0.cast::<PyDict>() else {
+            return Ok(None);
+        };
+        smallest_key_like(d, name)
+    }
+
     fn member_count(&self) -> PyResult<usize> {
         Ok(self.node.0.cast::<PyDict>().map_or(0, |d| d.len()))
     }
+}
+
+/// [`Host::key_like`] in one walk over the keys that reads no value and, for an ASCII name (attribute names
+/// are), the text of only the keys as long as it: a dict's order says nothing about which key is smallest, so
+/// every key is visited, but most are passed over on their length.
+fn smallest_key_like(d: &Bound<'_, PyDict>, name: &str) -> PyResult<Option<String>> {
+    let mut found: Option<String> = None;
+    for (key, _) in d.iter() {
+        let Ok(k) = key.cast::<PyString>() else {
+            return Err(not_json(d.py(), format!("an object with a key of type {}", type_name(&key))));
+        };
+        if name.is_ascii() && k.code_point_len()? != name.len() {
+            continue;
+        }
+        let text = k.to_cow().map_err(|_| not_json(d.py(), "a key with a lone surrogate".into()))?;
+        if text.eq_ignore_ascii_case(name) && found.as_deref().is_none_or(|f| *text < *f) {
+            found = Some(text.into_owned());
+        }
+    }
+    Ok(found)
 }
 
 /// The Python type's name, for messages.

@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
+use std::fmt;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 
 use serde_json::{Map, Value};
@@ -104,29 +105,7 @@ fn shape<N: Host>(v: Option<&N>) -> Result<Shape, N::Error> {
 
 /// The elements of an array node (none for anything else).
 fn elements<N: Host>(v: Option<&N>) -> Result<Vec<N>, N::Error> {
-    let Some(v) = v else { return Ok(Vec::new()) };
-    let View::Array(len) = v.view()? else { return Ok(Vec::new()) };
-    let mut items = Vec::with_capacity(len);
-    for i in 0..len {
-        match v.index(i)? {
-            Some(e) => items.push(e),
-            None => break,
-        }
-    }
-    Ok(items)
-}
-
-/// The smallest key of an object that equals `name` ignoring ASCII case: the first in a `serde_json` object's
-/// order, and a choice that does not depend on a host object's order.
-fn key_like<N: Host>(v: &N, name: &str) -> Result<Option<String>, N::Error> {
-    let mut found: Option<String> = None;
-    v.members(&mut |k, _| {
-        if k.eq_ignore_ascii_case(name) && found.as_deref().map_or(true, |f| k < f) {
-            found = Some(k.to_string());
-        }
-        Ok(true)
-    })?;
-    Ok(found)
+    v.map_or_else(|| Ok(Vec::new()), Host::elements)
 }
 
 fn sure<T>(r: Result<T, std::convert::Infallible>) -> T {
@@ -204,7 +183,7 @@ fn invalid_value(message: String) -> Error {
 }
 
 /// Whether `v` can be a value of `def` (for a multi-valued attribute: one of its values).
-fn check_type(def: Option<&Attribute>, v: &Value, name: &str) -> Result<(), Error> {
+fn check_type(def: Option<&Attribute>, v: &Value, name: &dyn fmt::Display) -> Result<(), Error> {
     let Some(d) = def else { return Ok(()) };
     let fits = match (d.ty, v) {
         (_, Value::Null) => true,
@@ -235,7 +214,7 @@ fn check_type(def: Option<&Attribute>, v: &Value, name: &str) -> Result<(), Erro
             }
             for (k, sv) in members {
                 if let Some(sd) = d.sub_attribute(k) {
-                    let sub_name = format!("{name}.{}", sd.name);
+                    let sub_name = Dotted(name, &sd.name);
                     match sv {
                         Value::Array(items) if sd.multi_valued => {
                             items.iter().try_for_each(|item| check_type(Some(sd), item, &sub_name))?
@@ -260,7 +239,17 @@ fn check_type(def: Option<&Attribute>, v: &Value, name: &str) -> Result<(), Erro
     }
 }
 
-fn mutability_error(kind: ErrorKind, name: &str) -> Error {
+/// An attribute's name and a sub-attribute's, as messages print them (`emails.value`), written only when a
+/// message is.
+struct Dotted<'a>(&'a dyn fmt::Display, &'a str);
+
+impl fmt::Display for Dotted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
+    }
+}
+
+fn mutability_error(kind: ErrorKind, name: &dyn fmt::Display) -> Error {
     let message = match kind {
         ErrorKind::ReadOnly => format!("\"{name}\" is readOnly: only the service provider sets it"),
         ErrorKind::Immutable => format!("\"{name}\" is immutable: it cannot change once it has a value"),
@@ -344,7 +333,7 @@ impl<'a, D: Doc> Applier<'a, D> {
     /// spelling; else `name`.
     fn spelling(&self, parent: &[Step], name: &str, def: Option<&Attribute>) -> Res<String, D::Error> {
         if let Some(o) = self.doc.at(parent)? {
-            if let Some(k) = key_like(&o, name).map_err(Failure::Host)? {
+            if let Some(k) = o.key_like(name).map_err(Failure::Host)? {
                 return Ok(k);
             }
         }
@@ -382,7 +371,7 @@ impl<'a, D: Doc> Applier<'a, D> {
     fn extension_key(&self, urn: &str) -> Res<String, D::Error> {
         let def_id = self.schemas.schema(urn).map_or(urn, |s| s.id.as_str());
         let found = match self.doc.at(&[])? {
-            Some(root) => key_like(&root, urn).map_err(Failure::Host)?,
+            Some(root) => root.key_like(urn).map_err(Failure::Host)?,
             None => None,
         };
         Ok(found.unwrap_or_else(|| def_id.to_string()))
@@ -566,7 +555,7 @@ impl<'a, D: Doc> Applier<'a, D> {
         if set_whole {
             let mark = self.doc.changes();
             let was_assigned = !unassigned(self.shape(&a.loc())?);
-            check_type(a.def, value, a.name())?;
+            check_type(a.def, value, &a.name())?;
             duplicate_sub_attributes(value, a.name())?;
             self.ensure_extension(a)?;
             self.doc.set_key(&a.container, &a.key, value.clone())?;
@@ -612,7 +601,7 @@ impl<'a, D: Doc> Applier<'a, D> {
             } else if value.is_null() {
                 self.doc.remove_key(&a.container, &a.key)?;
             } else {
-                check_type(a.def, value, a.name())?;
+                check_type(a.def, value, &a.name())?;
                 duplicate_sub_attributes(value, a.name())?;
                 self.ensure_extension(a)?;
                 self.doc.set_key(&a.container, &a.key, value.clone())?;
@@ -626,13 +615,13 @@ impl<'a, D: Doc> Applier<'a, D> {
         let Some(def) = a.def else { return Ok(()) };
         let changed = self.doc.changes() > mark;
         if changed && def.mutability == Mutability::ReadOnly {
-            return Err(mutability_error(ErrorKind::ReadOnly, a.name()).into());
+            return Err(mutability_error(ErrorKind::ReadOnly, &a.name()).into());
         }
         if changed && was_assigned && def.mutability == Mutability::Immutable {
-            return Err(mutability_error(ErrorKind::Immutable, a.name()).into());
+            return Err(mutability_error(ErrorKind::Immutable, &a.name()).into());
         }
         if def.required && was_assigned && unassigned(self.shape(&a.loc())?) {
-            return Err(mutability_error(ErrorKind::Required, a.name()).into());
+            return Err(mutability_error(ErrorKind::Required, &a.name()).into());
         }
         Ok(())
     }
@@ -652,7 +641,7 @@ impl<'a, D: Doc> Applier<'a, D> {
             if v.is_null() {
                 return Err(invalid_value(format!("\"{}\" cannot hold a null value", a.name())).into());
             }
-            check_type(a.def, v, a.name())?;
+            check_type(a.def, v, &a.name())?;
             duplicate_sub_attributes(v, a.name())?;
         }
         if values.iter().filter(|v| sure(is_primary(*v))).count() > 1 {
@@ -708,7 +697,7 @@ impl<'a, D: Doc> Applier<'a, D> {
                 .into())
             }
         };
-        check_type(a.def, value, a.name())?;
+        check_type(a.def, value, &a.name())?;
         let loc = a.loc();
         if !matches!(self.shape(&loc)?, Shape::Object(_)) {
             self.ensure_extension(a)?;
@@ -733,7 +722,7 @@ impl<'a, D: Doc> Applier<'a, D> {
         let (v, _) = self.coerce(sub_def, v, Op::Add);
         let v = v.as_ref();
         let key = self.spelling(parent, name, sub_def)?;
-        let full = format!("{parent_name}.{key}");
+        let full = Dotted(&parent_name, &key);
         let sub_loc = child(parent, Step::Key(key.clone()));
         let was_assigned = !unassigned(self.shape(&sub_loc)?);
         let mark = self.doc.changes();
@@ -824,7 +813,7 @@ impl<'a, D: Doc> Applier<'a, D> {
         if current == Shape::Absent {
             return Ok(());
         }
-        let full = format!("{parent_name}.{key}");
+        let full = Dotted(&parent_name, &key);
         if let Some(sd) = sub_def {
             let was_assigned = !unassigned(current);
             let refused = match sd.mutability {
@@ -917,7 +906,7 @@ impl<'a, D: Doc> Applier<'a, D> {
         }
         element.retain(|_, v| !v.is_null());
         let element = Value::Object(element);
-        check_type(a.def, &element, a.name())?;
+        check_type(a.def, &element, &a.name())?;
         duplicate_sub_attributes(&element, a.name())?;
         let loc = a.loc();
         if let Shape::Array(index) = self.shape(&loc)? {
@@ -979,7 +968,7 @@ impl<'a, D: Doc> Applier<'a, D> {
                     }
                 }
                 (None, _) => {
-                    check_type(a.def, value, a.name())?;
+                    check_type(a.def, value, &a.name())?;
                     duplicate_sub_attributes(value, a.name())?;
                     self.doc.set_element(&loc, i, value.clone())?;
                 }
@@ -1030,7 +1019,7 @@ impl<'a, D: Doc> Applier<'a, D> {
         let mut others: Vec<(usize, String)> = Vec::new();
         for (i, v) in elements(Some(&items)).map_err(Failure::Host)?.iter().enumerate() {
             if i != *keep && is_primary(v).map_err(Failure::Host)? {
-                if let Some(key) = key_like(v, "primary").map_err(Failure::Host)? {
+                if let Some(key) = v.key_like("primary").map_err(Failure::Host)? {
                     others.push((i, key));
                 }
             }
