@@ -115,6 +115,8 @@ struct Open<'py> {
     frame: Frame<'py>,
     seg: Seg,
     id: usize,
+    /// Whether a key read so far is a `str` subclass, which converting makes a `str`.
+    inexact_key: bool,
 }
 
 /// The next child of a container and where it goes, or what is wrong with its key and where.
@@ -310,6 +312,7 @@ impl<'py> Open<'py> {
                 if top.is_some_and(|top| !(top.keep)(&k)) {
                     continue;
                 }
+                self.inexact_key = self.inexact_key || !key.is_exact_instance_of::<PyString>();
                 return Ok(Some((value, Seg::Key(k))));
             },
         }
@@ -422,7 +425,7 @@ fn convert<'py>(
                         let msg = format!("{} contains itself at {}", what.noun(), location(&stack, &seg));
                         return Err(fail(ErrorKind::Cyclic, msg, &stack, &seg));
                     }
-                    stack.push(Open { frame, seg, id });
+                    stack.push(Open { frame, seg, id, inexact_key: false });
                 }
                 Err(phrase) => {
                     let msg = format!("{phrase} at {} of {} is not a JSON value", location(&stack, &seg), what.noun());
@@ -443,6 +446,10 @@ fn convert<'py>(
             Ok(Some(child)) => {
                 if let (true, false, Seg::Key(k)) = (at_top, build, &child.1) {
                     member = Some((k.clone(), true));
+                } else if parent.inexact_key {
+                    if let Some(m) = member.as_mut() {
+                        m.1 = false;
+                    }
                 }
                 next = Some(child);
             }
@@ -746,10 +753,17 @@ impl<'py> Back<'py, '_> {
                 let mut order: Vec<Placing<'_, 'py, '_>> = Vec::with_capacity(members.len());
                 let mut placed = Placed::default();
                 if let Some(o) = orig {
+                    // The overlay keeps the input's order: the member after the last one found is usually the next.
+                    let mut next = 0;
                     for (key, value) in o.iter() {
                         let Ok(k) = key.cast::<PyString>() else { continue };
                         let Ok(k) = k.to_cow() else { continue };
-                        if let Some((name, item)) = members.iter().find(|(n, _)| *n == *k) {
+                        let at = match members.get(next) {
+                            Some((n, _)) if *n == *k => Some(next),
+                            _ => members.iter().position(|(n, _)| *n == *k),
+                        };
+                        if let Some((name, item)) = at.and_then(|i| members.get(i)) {
+                            next = at.map_or(next, |i| i + 1);
                             if placed.insert(name.as_str()) {
                                 order.push((name, item, Some(value)));
                             }
@@ -815,6 +829,11 @@ pub fn overlay_to_py<'py>(
             if let Some(f) = found.get_mut(i) {
                 *f = true;
             }
+        }
+        // Two keys of one text (a str subclass hashing apart from str): the engine read and wrote the first, as
+        // the one member converting would make of them.
+        if out.contains(&*name)? {
+            continue;
         }
         if !keep(&name) {
             out.set_item(&key, &value)?;

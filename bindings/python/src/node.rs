@@ -118,21 +118,11 @@ impl<'py> PyNode<'py> {
         if let Some(v) = exact {
             return Ok(Some(PyNode(v)));
         }
-        // A snapshot of the keys: comparing them runs no Python code, but a key's __eq__ in get_item may.
-        for key in d.keys().iter() {
-            let Ok(k) = key.cast::<PyString>() else {
-                return Err(not_json(d.py(), format!("an object with a key of type {}", type_name(&key))));
-            };
-            // Attribute names are ASCII, so a key matching ignoring ASCII case has as many code points.
-            if name.is_ascii() && k.code_point_len()? != name.len() {
-                continue;
-            }
-            let text = k.to_cow().map_err(|_| not_json(d.py(), "a key with a lone surrogate".into()))?;
-            if text.eq_ignore_ascii_case(name) {
-                return Ok(d.get_item(&key)?.map(PyNode));
-            }
+        // As converting would read it: the smallest key equal to `name` ignoring case.
+        match smallest_key_like(d, name)? {
+            Some((_, key)) => Ok(d.get_item(key)?.map(PyNode)),
+            None => Ok(None),
         }
-        Ok(None)
     }
 }
 
@@ -227,7 +217,7 @@ impl<'py> Host for Keyed<'py, '_> {
         let Ok(d) = self.node.0.cast::<PyDict>() else {
             return Ok(None);
         };
-        smallest_key_like(d, name)
+        Ok(smallest_key_like(d, name)?.map(|(text, _)| text))
     }
 
     fn member_count(&self) -> PyResult<usize> {
@@ -238,8 +228,9 @@ impl<'py> Host for Keyed<'py, '_> {
 /// [`Host::key_like`] in one walk over the keys that reads no value and, for an ASCII name (attribute names
 /// are), the text of only the keys as long as it: a dict's order says nothing about which key is smallest, so
 /// every key is visited, but most are passed over on their length.
-fn smallest_key_like(d: &Bound<'_, PyDict>, name: &str) -> PyResult<Option<String>> {
-    let mut found: Option<String> = None;
+fn smallest_key_like<'py>(d: &Bound<'py, PyDict>, name: &str) -> PyResult<Option<(String, Bound<'py, PyAny>)>> {
+    let mut found: Option<(String, Bound<'py, PyAny>)> = None;
+    // Nothing in the walk runs Python code (a key's __eq__ would, in get_item), so the dict cannot change under it.
     for (key, _) in d.iter() {
         let Ok(k) = key.cast::<PyString>() else {
             return Err(not_json(d.py(), format!("an object with a key of type {}", type_name(&key))));
@@ -248,8 +239,8 @@ fn smallest_key_like(d: &Bound<'_, PyDict>, name: &str) -> PyResult<Option<Strin
             continue;
         }
         let text = k.to_cow().map_err(|_| not_json(d.py(), "a key with a lone surrogate".into()))?;
-        if text.eq_ignore_ascii_case(name) && found.as_deref().is_none_or(|f| *text < *f) {
-            found = Some(text.into_owned());
+        if text.eq_ignore_ascii_case(name) && found.as_ref().is_none_or(|(f, _)| *text < **f) {
+            found = Some((text.into_owned(), key.clone()));
         }
     }
     Ok(found)
