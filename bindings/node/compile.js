@@ -63,8 +63,9 @@ function asciiEq(a, b) {
   return true;
 }
 
-/** The member `name` of an object (Node::get): the own property of that name, else the first own enumerable key
- *  equal to it ignoring ASCII case; NONE for a missing member or anything but an object. */
+/** The member `name` of an object (Node::get): the own property of that name, else the smallest own enumerable
+ *  key equal to it ignoring ASCII case (the one a converted document holds first); NONE for a missing member or
+ *  anything but an object. */
 function member(v, name) {
   if (typeof v !== 'object' || v === null) return NONE;
   if (isArray(v)) {
@@ -73,11 +74,12 @@ function member(v, name) {
   }
   if (hasOwn(v, name)) return v[name];
   const keys = ownKeys(v);
+  let found;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
-    if (k.length === name.length && asciiEq(k, name)) return v[k];
+    if (k.length === name.length && asciiEq(k, name) && (found === undefined || k < found)) found = k;
   }
-  return NONE;
+  return found === undefined ? NONE : v[found];
 }
 
 /** `f` on each element of an array, or on the value itself (each_element). */

@@ -215,14 +215,21 @@ impl<'k> Node for JsNode<'k> {
         if let Some(v) = js.own(self.v, self.keys.get(js, name)?)? {
             return Ok(Some(self.at(v)));
         }
+        // As converting would read it: the smallest key equal to `name` ignoring case.
         let keys = js.keys(self.v)?;
+        let mut found: Option<(String, Raw)> = None;
         for i in 0..js.array_len(keys)? {
             let key = js.element(keys, i)?;
-            if js.string(key)?.is_some_and(|k| k.eq_ignore_ascii_case(name)) {
-                return Ok(Some(self.at(js.get(self.v, key)?)));
+            if let Some(k) = js.string(key)?.filter(|k| k.eq_ignore_ascii_case(name)) {
+                if found.as_ref().is_none_or(|(f, _)| k < *f) {
+                    found = Some((k, key));
+                }
             }
         }
-        Ok(None)
+        match found {
+            Some((_, key)) => Ok(Some(self.at(js.get(self.v, key)?))),
+            None => Ok(None),
+        }
     }
 
     fn index(&self, i: usize) -> Result<Option<JsNode<'k>>, DocError> {

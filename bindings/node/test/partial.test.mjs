@@ -203,3 +203,25 @@ test('a large array read in place: __proto__ keys stay data, getters are read, t
   assert.equal(same.changed, false);
   assert.equal(same.resource.members, doc.members);
 });
+
+test('a key equal to a name ignoring case is the smallest such key, on every path', async () => {
+  const { Filter } = await import('../index.js');
+  // No member is spelled `value` exactly: a converted document reads "VALUE", the smallest, so must every reader.
+  const small = [{ Value: 'b', VALUE: 'a' }, { value: 'c' }];
+  const many = [...small, ...Array.from({ length: 70 }, (_, i) => ({ value: `m${i}` }))];
+  for (const members of [small, many]) {
+    const group = { schemas: [GROUP], displayName: 'g', members };
+    const removed = new Patch(request({ op: 'remove', path: 'members[value eq "a"]' })).apply(group);
+    const json = JSON.parse(
+      new Patch(request({ op: 'remove', path: 'members[value eq "a"]' })).applyJson(JSON.stringify(group)),
+    );
+    assert.deepEqual(removed, json, `${members.length} members`);
+    assert.equal(removed.members.length, members.length - 1);
+    const readd = new Patch(request({ op: 'add', path: 'members', value: [{ value: 'a' }] })).applyWithOutcome(group);
+    assert.equal(readd.changed, false, `${members.length} members`);
+  }
+  const f = new Filter('value eq "a"');
+  assert.equal(f.matches({ Value: 'b', VALUE: 'a' }), true);
+  assert.equal(f.matches({ VALUE: 'b', Value: 'a' }), false);
+  assert.equal(f.matchesJson(JSON.stringify({ Value: 'b', VALUE: 'a' })), true);
+});
