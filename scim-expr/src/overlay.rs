@@ -8,7 +8,6 @@
 //!
 //! The engine is the one [`Patch::apply`](crate::Patch::apply) runs: only the document's representation differs.
 
-use std::borrow::Cow;
 use std::convert::Infallible;
 use std::fmt;
 
@@ -278,13 +277,9 @@ impl<'a, H: Host> Node for LazyRef<'a, H> {
     fn view(&self) -> Result<View<'_>, H::Error> {
         Ok(match self {
             LazyRef::Host(h) => h.view()?,
-            LazyRef::Value(v) => match v {
-                Value::Null => View::Null,
-                Value::Bool(b) => View::Bool(*b),
-                Value::Number(n) => View::Number(Num::from_json(n)),
-                Value::String(s) => View::String(Cow::Borrowed(s)),
-                Value::Array(a) => View::Array(a.len()),
-                Value::Object(_) => View::Object,
+            LazyRef::Value(v) => match Node::view(v) {
+                Ok(view) => view,
+                Err(never) => match never {},
             },
             LazyRef::Object(_) => View::Object,
             LazyRef::Array(a) => View::Array(a.len()),

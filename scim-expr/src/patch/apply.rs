@@ -1255,14 +1255,7 @@ fn new_values<N: Host>(existing: &[N], adding: &[&Value]) -> Result<Vec<Value>, 
     }
     let keys = RandomState::new();
     let (hashes, limit) = request_hashes(&keys, adding, &ids.iter().map(|id| id.map(|i| i.0)).collect::<Vec<_>>());
-    let mut index = Index::with_capacity_and_hasher(adding.len(), BuildHasherDefault::default());
-    let mut deep = Vec::new();
-    for (j, h) in hashes.iter().enumerate() {
-        match h {
-            Some(h) => index.entry(*h).or_default().push(j),
-            None => deep.push(j),
-        }
-    }
+    let (index, deep) = index_of(&hashes);
     let mut present = vec![false; adding.len()];
     for e in existing {
         let bucket = match identity_hash(&keys, e, identity_value(e)?.as_ref(), limit)? {
@@ -1317,14 +1310,7 @@ fn listed_indices<N: Host>(items: &[N], listed: &[&Value]) -> Result<Vec<usize>,
     }
     let keys = RandomState::new();
     let (hashes, limit) = request_hashes(&keys, listed, &values);
-    let mut index = Index::with_capacity_and_hasher(listed.len(), BuildHasherDefault::default());
-    let mut deep = Vec::new();
-    for (j, h) in hashes.iter().enumerate() {
-        match h {
-            Some(h) => index.entry(*h).or_default().push(j),
-            None => deep.push(j),
-        }
-    }
+    let (index, deep) = index_of(&hashes);
     for (i, item) in items.iter().enumerate() {
         let item_value = identity_value(item)?;
         let bucket = match identity_hash(&keys, item, item_value.as_ref(), limit)? {
@@ -1341,6 +1327,20 @@ fn listed_indices<N: Host>(items: &[N], listed: &[&Value]) -> Result<Vec<usize>,
         }
     }
     Ok(found)
+}
+
+/// The index of a request's values by their [`request_hashes`], and the values without a hash (too deep), which
+/// are compared with every document value instead.
+fn index_of(hashes: &[Option<u64>]) -> (Index, Vec<usize>) {
+    let mut index = Index::with_capacity_and_hasher(hashes.len(), BuildHasherDefault::default());
+    let mut deep = Vec::new();
+    for (j, h) in hashes.iter().enumerate() {
+        match h {
+            Some(h) => index.entry(*h).or_default().push(j),
+            None => deep.push(j),
+        }
+    }
+    (index, deep)
 }
 
 /// How large a value is: its nodes (every value, element and member counts one) and its levels.
