@@ -116,17 +116,7 @@ impl Tx {
             return false;
         }
         let mut removed = Vec::with_capacity(indices.len());
-        let mut next = indices.iter().peekable();
-        let mut i = 0;
-        a.retain_mut(|v| {
-            let remove = next.peek() == Some(&&i);
-            if remove {
-                next.next();
-                removed.push((i, std::mem::take(v)));
-            }
-            i += 1;
-            !remove
-        });
+        remove_at(a, indices, |i, v| removed.push((i, std::mem::take(v))));
         self.log.push(Undo::Reinsert { array: array.to_vec(), removed });
         true
     }
@@ -181,6 +171,22 @@ impl Drop for Tx {
         }
         discard(stack);
     }
+}
+
+/// Removes the elements at `indices` (ascending, distinct) from `items` in one pass, in place, handing each to
+/// `removed` first.
+fn remove_at<T>(items: &mut Vec<T>, indices: &[usize], mut removed: impl FnMut(usize, &mut T)) {
+    let mut next = indices.iter().peekable();
+    let mut i = 0;
+    items.retain_mut(|v| {
+        let remove = next.peek() == Some(&&i);
+        if remove {
+            next.next();
+            removed(i, v);
+        }
+        i += 1;
+        !remove
+    });
 }
 
 /// Drops `values` and everything in them, one level at a time.
@@ -462,28 +468,16 @@ impl<H: Host> Doc for Overlay<H> {
     }
 
     fn remove_elements(&mut self, array: &[Step], indices: &[usize]) -> Result<bool, Failure<H::Error>> {
-        fn retain<T>(items: &mut Vec<T>, indices: &[usize]) {
-            let mut next = indices.iter().peekable();
-            let mut i = 0;
-            items.retain(|_| {
-                let remove = next.peek() == Some(&&i);
-                if remove {
-                    next.next();
-                }
-                i += 1;
-                !remove
-            });
-        }
         if indices.is_empty() {
             return Ok(false);
         }
         let changed = match self.slot(array)? {
             Some(Slot::Lazy(Lazy::Array(items))) => {
-                retain(items, indices);
+                remove_at(items, indices, |_, _| {});
                 true
             }
             Some(Slot::Lazy(Lazy::Owned(Value::Array(items))) | Slot::Value(Value::Array(items))) => {
-                retain(items, indices);
+                remove_at(items, indices, |_, _| {});
                 true
             }
             _ => false,
