@@ -1,7 +1,8 @@
 //! Criterion benches of the core on the shared workload, side by side with the Rust peers.
 //!
 //! Ids read `area/op/case`: `filter/parse/<case>`, `filter/eval/<case>` (one User), `filter/eval_1000/<case>`
-//! (the 1,000 users), `patch/apply/<case>`, `convert/json_in/<doc>`, `convert/json_out/<doc>`; the peers'
+//! (the 1,000 users), `patch/apply/<case>`, `convert/json_in/<doc>`, `convert/json_out/<doc>`,
+//! `floor/<area>/<case>` (what a bare loop over the same serde_json data costs); the peers'
 //! twins are `scim_v2/parse/<case>`, `scim_filter/parse/<case>`, `scim_filter/eval/<case>` and
 //! `scim_filter/eval_1000/<case>`, for the filters the peer parses. `src/bin/summary.rs` prints the medians with
 //! the ratios.
@@ -167,6 +168,26 @@ fn patch_apply(c: &mut Criterion) {
         bench_apply(&mut g, case, &p, &group100k, BatchSize::PerIteration);
     }
     g.finish();
+
+    // What reading a serde_json group costs: every member's `value` read through `Map::get` from a fresh clone
+    // (setup, untimed) and compared with the new member's, as add 1 must. Not a peer: it shows that the group
+    // goals are bounded by reading 10,000 separately allocated maps, whatever the engine does.
+    let fresh = add_one(&group10k)["Operations"][0]["value"][0]["value"].as_str().unwrap().to_string();
+    let mut floor = c.benchmark_group("floor/patch");
+    floor.sampling_mode(SamplingMode::Flat).sample_size(20).warm_up_time(Duration::from_millis(200));
+    floor.measurement_time(Duration::from_millis(500));
+    floor.bench_function("group_scan_values", |b| {
+        b.iter_batched(
+            || group10k.clone(),
+            |d| {
+                let members = d["members"].as_array().map_or(&[][..], Vec::as_slice);
+                let hits = members.iter().filter(|m| m.get("value").and_then(Value::as_str) == Some(&fresh)).count();
+                (black_box(hits), d)
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    floor.finish();
 
     // Parsing the request alone (a server parses each PATCH body once).
     let mut g = c.benchmark_group("patch/parse");

@@ -115,6 +115,14 @@ fn main() -> Result<(), String> {
             us(big)
         );
     }
+    if let (Some(floor), Some(ours)) = (m("floor/patch/group_scan_values"), m("patch/apply/group_add_member")) {
+        println!(
+            "\nFloor: reading every member's `value` of a fresh serde_json clone of the group through `Map::get` \
+             and comparing it takes {} us; scim-expr's whole add 1 takes {} us",
+            us(Some(floor)),
+            us(Some(ours))
+        );
+    }
 
     println!("\n### Conversion and parsing a PATCH body (us, median)\n");
     println!("| what | User | Group, 10,000 members |");
