@@ -171,6 +171,61 @@ function plainData(v, depth, max) {
   return true;
 }
 
+// plainData of the touched part (depth 1), where the large arrays (`arrays`: key -> its elements, as the part
+// holds them) also have their elements' own `value` strings read ahead for the core (`Values` in src/doc.rs):
+// `ahead` gets, per such key, the strings as one text and each element's string length (-1: an object without a
+// `value` string, -2: not a plain object).
+function plainPart(part, arrays, max, ahead) {
+  if (max < 1 || 'toJSON' in part) return false;
+  for (const key of Object.keys(part)) {
+    const x = part[key];
+    if (!key.isWellFormed()) return false;
+    if (arrays.get(key) === x && max >= 2) {
+      const values = [];
+      const lengths = new Int32Array(x.length);
+      if (!plainElements(x, 2, max, values, lengths)) return false;
+      ahead.keys.push(key);
+      ahead.texts.push(values.join(''));
+      ahead.lengths.push(lengths);
+    } else if (typeof x === 'object' && x !== null ? !plainData(x, 2, max) : !wellFormed(x)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// plainData of the elements of the plain array `arr` (nested `depth` deep), noting their `value`s (plainPart).
+function plainElements(arr, depth, max, values, lengths) {
+  for (let i = 0; i < arr.length; i++) {
+    const x = arr[i];
+    lengths[i] = -2;
+    if (typeof x !== 'object' || x === null) {
+      if (!wellFormed(x)) return false;
+      continue;
+    }
+    if (Array.isArray(x) || depth + 1 > max) {
+      if (!plainData(x, depth + 1, max)) return false;
+      continue;
+    }
+    const proto = Object.getPrototypeOf(x);
+    if ((proto !== Object.prototype && proto !== null) || 'toJSON' in x) return false;
+    lengths[i] = -1;
+    for (const key of Object.keys(x)) {
+      const y = x[key];
+      if (!key.isWellFormed()) return false;
+      if (typeof y === 'object' && y !== null) {
+        if (!plainData(y, depth + 2, max)) return false;
+      } else if (!wellFormed(y)) {
+        return false;
+      } else if (key === 'value' && typeof y === 'string') {
+        values.push(y);
+        lengths[i] = y.length;
+      }
+    }
+  }
+  return true;
+}
+
 function wellFormed(x) {
   const t = typeof x;
   return t === 'string' ? x.isWellFormed() : t === 'boolean' || (t === 'number' && Number.isFinite(x));
@@ -476,20 +531,21 @@ class Patch {
   // wherever the request left them as they were. Anything else, and every smaller part (for which JSON text is
   // faster: benches/node-conversion.md), goes through JSON text.
   #applyPart(part, arrays) {
-    if (arrays !== null && plainData(part, 1, Math.min(this.#native.maxDepth, 127))) {
-      let out;
-      try {
-        out = this.#native.applyHost(part);
-      } catch (e) {
-        throw wrap(e);
-      }
-      if (out !== null) return out;
-    }
     if (arrays !== null) {
       for (const key of arrays.keys()) {
-        const elements = Array.from(part[key]); // stringified and reused: the same elements, read once
+        const elements = Array.from(part[key]); // read by the core and reused: the same elements, read once
         arrays.set(key, elements);
         define(part, key, elements);
+      }
+      const ahead = { keys: [], texts: [], lengths: [] };
+      if (plainPart(part, arrays, Math.min(this.#native.maxDepth, 127), ahead)) {
+        let out;
+        try {
+          out = this.#native.applyHost(part, ahead.keys, ahead.texts, ahead.lengths);
+        } catch (e) {
+          throw wrap(e);
+        }
+        if (out !== null) return out;
       }
     }
     let json;
