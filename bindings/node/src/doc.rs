@@ -315,13 +315,18 @@ impl<'k> JsNode<'k> {
             return Ok(None);
         }
         let Some(v) = self.js.own(self.raw()?, self.keys.get(self.js, name)?)? else { return Ok(None) };
+        Ok(Some(self.member_at(name, v)))
+    }
+
+    /// The node of own member `name`, whose value is `v`: for the document's large arrays, with their [`Values`].
+    fn member_at(&self, name: &str, v: Raw) -> JsNode<'k> {
         let mut node = self.at(v);
         if let Pre::Root = self.pre {
             if let Some((_, values)) = self.keys.values.iter().find(|(k, _)| k == name) {
                 node.pre = Pre::Array(values.clone());
             }
         }
-        Ok(Some(node))
+        node
     }
 }
 
@@ -403,7 +408,7 @@ impl<'k> Node for JsNode<'k> {
             }
         }
         match found {
-            Some((_, key)) => Ok(Some(self.at(js.get(v, key)?))),
+            Some((k, key)) => Ok(Some(self.member_at(&k, js.get(v, key)?))),
             None => Ok(None),
         }
     }
@@ -461,7 +466,8 @@ impl<'k> Host for JsNode<'k> {
         for i in 0..js.array_len(keys)? {
             let key = js.element(keys, i)?;
             let name = js.string(key)?.ok_or_else(lone_surrogate)?;
-            if !f(&name, self.at(js.get(v, key)?))? {
+            let node = self.member_at(&name, js.get(v, key)?);
+            if !f(&name, node)? {
                 break;
             }
         }
