@@ -181,11 +181,11 @@ function plainPart(part, arrays, max, ahead) {
     const x = part[key];
     if (!key.isWellFormed()) return false;
     if (arrays.get(key) === x && max >= 2) {
-      const values = [];
       const lengths = new Int32Array(x.length);
-      if (!plainElements(x, 2, max, values, lengths)) return false;
+      const text = plainElements(x, 2, max, lengths);
+      if (text === null) return false;
       ahead.keys.push(key);
-      ahead.texts.push(values.join(''));
+      ahead.texts.push(text);
       ahead.lengths.push(lengths);
     } else if (typeof x === 'object' && x !== null ? !plainData(x, 2, max) : !wellFormed(x)) {
       return false;
@@ -194,36 +194,44 @@ function plainPart(part, arrays, max, ahead) {
   return true;
 }
 
-// plainData of the elements of the plain array `arr` (nested `depth` deep), noting their `value`s (plainPart).
-function plainElements(arr, depth, max, values, lengths) {
+// plainData of the elements of the plain array `arr` (nested `depth` deep): their `value`s one after the other,
+// or null when they are not plain data (plainPart). An element's members are listed by `for...in`, several times
+// faster than `Object.keys` on a run of objects of one shape; it lists own enumerable keys as `Object.keys` does
+// (an element's prototype is Object.prototype or null), and any enumerable key inherited from a polluted
+// Object.prototype is only checked as well.
+function plainElements(arr, depth, max, lengths) {
+  let text = ''; // concatenated: cheaper than an array and a join
   for (let i = 0; i < arr.length; i++) {
     const x = arr[i];
     lengths[i] = -2;
     if (typeof x !== 'object' || x === null) {
-      if (!wellFormed(x)) return false;
+      if (!wellFormed(x)) return null;
       continue;
     }
     if (Array.isArray(x) || depth + 1 > max) {
-      if (!plainData(x, depth + 1, max)) return false;
+      if (!plainData(x, depth + 1, max)) return null;
       continue;
     }
     const proto = Object.getPrototypeOf(x);
-    if ((proto !== Object.prototype && proto !== null) || 'toJSON' in x) return false;
+    if ((proto !== Object.prototype && proto !== null) || 'toJSON' in x) return null;
     lengths[i] = -1;
-    for (const key of Object.keys(x)) {
+    for (const key in x) {
       const y = x[key];
-      if (!key.isWellFormed()) return false;
-      if (typeof y === 'object' && y !== null) {
-        if (!plainData(y, depth + 2, max)) return false;
+      if (typeof y === 'string') {
+        if (!y.isWellFormed()) return null;
+        if (key === 'value' && Object.hasOwn(x, key)) {
+          text += y;
+          lengths[i] = y.length;
+        }
+      } else if (typeof y === 'object' && y !== null) {
+        if (!plainData(y, depth + 2, max)) return null;
       } else if (!wellFormed(y)) {
-        return false;
-      } else if (key === 'value' && typeof y === 'string') {
-        values.push(y);
-        lengths[i] = y.length;
+        return null;
       }
+      if (!key.isWellFormed()) return null;
     }
   }
-  return true;
+  return text;
 }
 
 function wellFormed(x) {

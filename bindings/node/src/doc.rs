@@ -5,7 +5,6 @@
 use std::borrow::Cow;
 use std::cell::{Cell, OnceCell, RefCell};
 use std::ptr;
-use std::rc::Rc;
 
 use scim_expr::overlay::Host;
 use scim_expr::{ErrorKind, Node, Num, View};
@@ -76,13 +75,13 @@ pub fn not_json(kind: Kind) -> Option<&'static str> {
 pub struct Keys {
     names: RefCell<Vec<(String, Raw)>>,
     plain: bool,
-    values: Vec<(String, Rc<Values>)>,
+    values: Vec<(String, Values)>,
 }
 
 impl Keys {
     /// For a document that `index.js` checked to be plain JSON data, with the `value`s of the elements of its
     /// large top-level arrays read ahead, by key.
-    pub fn plain(values: Vec<(String, Rc<Values>)>) -> Keys {
+    pub fn plain(values: Vec<(String, Values)>) -> Keys {
         Keys { plain: true, values, ..Keys::default() }
     }
 
@@ -166,17 +165,17 @@ impl Values {
 }
 
 /// Where a node stands among the [`Values`] read ahead.
-#[derive(Debug, Clone)]
-enum Pre {
+#[derive(Debug, Clone, Copy)]
+enum Pre<'k> {
     None,
     /// The document itself, whose members' elements may have been read ahead.
     Root,
     /// A large top-level array whose elements' `value`s were read ahead.
-    Array(Rc<Values>),
+    Array(&'k Values),
     /// Element `i` of such an array.
-    Element(Rc<Values>, u32),
+    Element(&'k Values, u32),
     /// The `value` of element `i` of such an array, a string read ahead.
-    Text(Rc<Values>, u32),
+    Text(&'k Values, u32),
 }
 
 /// A JavaScript value read in place. Its handle is fetched when first needed: an element of a large array whose
@@ -200,7 +199,7 @@ pub struct JsNode<'k> {
     kind: Cell<Option<Kind>>,
     /// The array `v` was read from and its index there, for an element.
     from: Option<(Raw, u32)>,
-    pre: Pre,
+    pre: Pre<'k>,
 }
 
 impl<'k> JsNode<'k> {
@@ -210,7 +209,7 @@ impl<'k> JsNode<'k> {
         JsNode::with(js, v, keys, pre)
     }
 
-    fn with(js: Js, v: Raw, keys: &'k Keys, pre: Pre) -> JsNode<'k> {
+    fn with(js: Js, v: Raw, keys: &'k Keys, pre: Pre<'k>) -> JsNode<'k> {
         JsNode {
             js,
             v: Cell::new(v),
@@ -304,7 +303,7 @@ impl<'k> JsNode<'k> {
         if let Pre::Element(values, i) = &self.pre {
             match values.at(*i) {
                 Ahead::Value(..) if name == VALUE => {
-                    let node = JsNode::with(self.js, ptr::null_mut(), self.keys, Pre::Text(values.clone(), *i));
+                    let node = JsNode::with(self.js, ptr::null_mut(), self.keys, Pre::Text(values, *i));
                     node.kind.set(Some(Kind::String));
                     return Ok(Some(node));
                 }
@@ -323,7 +322,7 @@ impl<'k> JsNode<'k> {
         let mut node = self.at(v);
         if let Pre::Root = self.pre {
             if let Some((_, values)) = self.keys.values.iter().find(|(k, _)| k == name) {
-                node.pre = Pre::Array(values.clone());
+                node.pre = Pre::Array(values);
             }
         }
         node
@@ -419,7 +418,7 @@ impl<'k> Node for JsNode<'k> {
         let v = self.raw()?;
         let node = match &self.pre {
             Pre::Array(values) => {
-                let node = JsNode::with(self.js, ptr::null_mut(), self.keys, Pre::Element(values.clone(), i));
+                let node = JsNode::with(self.js, ptr::null_mut(), self.keys, Pre::Element(values, i));
                 if !matches!(values.at(i), Ahead::Unknown) {
                     node.record.set(Some(true));
                     node.array.set(Some(None));

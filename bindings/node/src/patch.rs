@@ -8,8 +8,6 @@ use scim_expr::overlay::{Failure, Lazy};
 use scim_expr::{Outcome, Patch};
 use serde_json::Value;
 
-use std::rc::Rc;
-
 use crate::doc::{DocError, JsNode, Keys, Values};
 
 use crate::error::{throw, throw_doc, throw_doc_at};
@@ -136,7 +134,7 @@ impl NativePatch {
             .into_iter()
             .zip(texts)
             .zip(lengths)
-            .filter_map(|((key, text), lengths)| Some((key, Rc::new(Values::new(text, &lengths)?))))
+            .filter_map(|((key, text), lengths)| Some((key, Values::new(text, &lengths)?)))
             .collect();
         let keys = Keys::plain(ahead);
         let (lazy, outcome) = match self.patch.apply_to(JsNode::new(js, part.raw(), &keys)) {
