@@ -259,9 +259,16 @@ const REUSE_MIN = 64;
 // The patched array from the input's elements and the new ones: the plan's runs `start, end` take input elements,
 // `-n` the next n new ones.
 function rebuild(input, fresh, plan) {
-  const out = [];
+  let out;
   let f = 0;
-  for (let i = 0; i < plan.length; ) {
+  let i = 0;
+  if (plan.length >= 2 && plan[0] >= 0) {
+    out = input.slice(plan[0], plan[1]); // one copy of the first run (most often all but the new elements)
+    i = 2;
+  } else {
+    out = [];
+  }
+  while (i < plan.length) {
     const a = plan[i++];
     if (a < 0) {
       for (let n = -a; n > 0; n--) out.push(fresh[f++]);

@@ -194,11 +194,12 @@ pub struct JsNode<'k> {
     array: Cell<Option<Option<u32>>>,
     /// `v`'s text when it is a string, once read: a PATCH reads each member's `value` twice (is it null, is it
     /// equal), and copying a string out of V8 is the dearest read.
-    text: OnceCell<String>,
+    text: OnceCell<Box<str>>,
     /// `v`'s kind, once asked.
     kind: Cell<Option<Kind>>,
-    /// The array `v` was read from and its index there, for an element.
-    from: Option<(Raw, u32)>,
+    /// The array `v` was read from (null when not an element) and its index there.
+    from: Raw,
+    at: u32,
     pre: Pre<'k>,
 }
 
@@ -218,7 +219,8 @@ impl<'k> JsNode<'k> {
             array: Cell::new(None),
             text: OnceCell::new(),
             kind: Cell::new(None),
-            from: None,
+            from: ptr::null_mut(),
+            at: 0,
             pre,
         }
     }
@@ -229,9 +231,9 @@ impl<'k> JsNode<'k> {
         if !v.is_null() {
             return Ok(v);
         }
-        let v = match (&self.pre, self.from) {
-            (Pre::Text(values, i), _) => self.js.str(values.text(*i).unwrap_or_default())?,
-            (_, Some((array, i))) => self.js.element(array, i)?,
+        let v = match self.pre {
+            Pre::Text(values, i) => self.js.str(values.text(i).unwrap_or_default())?,
+            _ if !self.from.is_null() => self.js.element(self.from, self.at)?,
             _ => return Err(napi::Error::from_reason("a value without a handle")),
         };
         self.v.set(v);
@@ -240,7 +242,7 @@ impl<'k> JsNode<'k> {
 
     /// The array this element was read from and its index there.
     pub fn from(&self) -> Option<(Raw, u32)> {
-        self.from
+        (!self.from.is_null()).then_some((self.from, self.at))
     }
 
     /// Whether `v` may be a Date (which reads as its ISO text): not in a document checked to be plain data.
@@ -352,7 +354,7 @@ impl<'k> Node for JsNode<'k> {
                     Some(_) => Kind::String,
                     None => match js.try_string(v)? {
                         Some(text) => {
-                            let _ = self.text.set(text.ok_or_else(lone_surrogate)?);
+                            let _ = self.text.set(text.ok_or_else(lone_surrogate)?.into_boxed_str());
                             Kind::String
                         }
                         None => js.kind(v)?,
@@ -371,10 +373,10 @@ impl<'k> Node for JsNode<'k> {
             Kind::Number => View::Number(num(js.number(self.raw()?)?)?),
             Kind::String => {
                 if self.text.get().is_none() {
-                    let _ = self.text.set(js.string(self.raw()?)?.ok_or_else(lone_surrogate)?);
+                    let _ = self.text.set(js.string(self.raw()?)?.ok_or_else(lone_surrogate)?.into_boxed_str());
                 }
                 match self.text.get() {
-                    Some(text) => View::String(Cow::Borrowed(text.as_str())),
+                    Some(text) => View::String(Cow::Borrowed(text)),
                     None => View::String(Cow::Owned(js.string(self.raw()?)?.ok_or_else(lone_surrogate)?)),
                 }
             }
@@ -428,7 +430,7 @@ impl<'k> Node for JsNode<'k> {
             }
             _ => self.at(self.js.element(v, i)?),
         };
-        Ok(Some(JsNode { from: Some((v, i)), ..node }))
+        Ok(Some(JsNode { from: v, at: i, ..node }))
     }
 
     fn any_member(&self, f: &mut dyn FnMut(&JsNode<'k>) -> Result<bool, DocError>) -> Result<bool, DocError> {
