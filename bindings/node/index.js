@@ -542,8 +542,9 @@ class Patch {
   // When the part is not JSON (a cycle, BigInt, undefined, NaN, a lone surrogate, too deep), the typed copy
   // reports what and where as a ScimError.
   // A part with a large array is read in place when it is plain JSON data, well-formed and within the depth limit
-  // (plainData): the core reads what it needs through Node-API and the result holds the input's own values
-  // wherever the request left them as they were. Anything else, and every smaller part (for which JSON text is
+  // (plainPart, which also reads ahead the `value` of each of the large arrays' elements): the core reads what it
+  // needs through Node-API and the result holds the input's own values wherever the request left them as they
+  // were, a large array's kept elements by position (`plans`, as on the JSON path). Anything else, and every smaller part (for which JSON text is
   // faster: benches/node-conversion.md), goes through JSON text.
   #applyPart(part, arrays) {
     if (arrays !== null) {
