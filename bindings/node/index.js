@@ -171,6 +171,10 @@ function plainData(v, depth, max) {
   return true;
 }
 
+// A read-ahead text is handed over in pieces below V8's large-object size (a larger string is mapped afresh on each
+// call: page faults on every apply).
+const TEXT_PIECE = 32_768;
+
 // plainData of the touched part (depth 1), where the large arrays (`arrays`: key -> its elements, as the part
 // holds them) also have their elements' own `value` strings read ahead for the core (`Values` in src/doc.rs):
 // `ahead` gets, per such key, the strings as one text and each element's string length (-1: an object without a
@@ -182,10 +186,10 @@ function plainPart(part, arrays, max, ahead) {
     if (!key.isWellFormed()) return false;
     if (arrays.get(key) === x && max >= 2) {
       const lengths = new Int32Array(x.length);
-      const text = plainElements(x, 2, max, lengths);
-      if (text === null) return false;
+      const texts = plainElements(x, 2, max, lengths);
+      if (texts === null) return false;
       ahead.keys.push(key);
-      ahead.texts.push(text);
+      ahead.texts.push(texts);
       ahead.lengths.push(lengths);
     } else if (typeof x === 'object' && x !== null ? !plainData(x, 2, max) : !wellFormed(x)) {
       return false;
@@ -195,11 +199,12 @@ function plainPart(part, arrays, max, ahead) {
 }
 
 // plainData of the elements of the plain array `arr` (nested `depth` deep): their `value`s one after the other,
-// or null when they are not plain data (plainPart). An element's members are listed by `for...in`, several times
+// in pieces of about TEXT_PIECE characters, or null when they are not plain data (plainPart). An element's members are listed by `for...in`, several times
 // faster than `Object.keys` on a run of objects of one shape; it lists own enumerable keys as `Object.keys` does
 // (an element's prototype is Object.prototype or null), and any enumerable key inherited from a polluted
 // Object.prototype is only checked as well.
 function plainElements(arr, depth, max, lengths) {
+  const texts = [];
   let text = ''; // concatenated: cheaper than an array and a join
   for (let i = 0; i < arr.length; i++) {
     const x = arr[i];
@@ -222,6 +227,10 @@ function plainElements(arr, depth, max, lengths) {
         if (key === 'value' && Object.hasOwn(x, key)) {
           text += y;
           lengths[i] = y.length;
+          if (text.length >= TEXT_PIECE) {
+            texts.push(text);
+            text = '';
+          }
         }
       } else if (typeof y === 'object' && y !== null) {
         if (!plainData(y, depth + 2, max)) return null;
@@ -231,7 +240,8 @@ function plainElements(arr, depth, max, lengths) {
       if (!key.isWellFormed()) return null;
     }
   }
-  return text;
+  texts.push(text);
+  return texts;
 }
 
 function wellFormed(x) {

@@ -118,7 +118,7 @@ impl NativePatch {
     /// all (a getter's second answer): the caller then takes the JSON path, which reports it.
     ///
     /// `keys`, `texts` and `lengths` are what `index.js` read ahead of the elements of the part's large arrays
-    /// while checking them ([`Values`]): for each key, the elements' own `value` strings as one text, and per
+    /// while checking them ([`Values`]): for each key, the elements' own `value` strings as one text (in pieces), and per
     /// element its length in UTF-16 units (-1: an object without a `value` string, -2: anything else).
     #[napi(catch_unwind)]
     pub fn apply_host<'env>(
@@ -126,7 +126,7 @@ impl NativePatch {
         env: &'env Env,
         part: Unknown<'env>,
         keys: Vec<String>,
-        texts: Vec<String>,
+        texts: Vec<Vec<String>>,
         lengths: Vec<Int32Array>,
     ) -> Result<Unknown<'env>> {
         let js = Js::new(env);
@@ -134,7 +134,7 @@ impl NativePatch {
             .into_iter()
             .zip(texts)
             .zip(lengths)
-            .filter_map(|((key, text), lengths)| Some((key, Values::new(text, &lengths)?)))
+            .filter_map(|((key, text), lengths)| Some((key, Values::new(text.concat(), &lengths)?)))
             .collect();
         let keys = Keys::plain(ahead);
         let (lazy, outcome) = match self.patch.apply_to(JsNode::new(js, part.raw(), &keys)) {

@@ -241,6 +241,9 @@ test('a large array read in place with its values read ahead: any element, any v
   doc.members[11].value = '';
   doc.members[12] = Object.assign(Object.create(null), { value: 'no prototype' });
   doc.members[13] = { value: 'm13', nested: { deeper: [1, 2, { value: 'inner' }] } };
+  const long = `${'é'.repeat(20_000)}${'x'.repeat(20_000)}`; // past one piece of the read-ahead text
+  doc.members[14].value = long;
+  doc.members[15].value = `after ${long}`;
   const before = JSON.stringify(doc);
   const many = Array.from({ length: 20 }, (_, i) => ({ value: `m${i * 5}` }));
   const requests = [
@@ -252,8 +255,12 @@ test('a large array read in place with its values read ahead: any element, any v
     [{ op: 'remove', path: 'members[value eq "mixed" or value eq "no prototype" or value eq "m99"]' }],
     [{ op: 'replace', path: 'members[value eq "m50"].display', value: 'Fifty' }],
     [{ op: 'remove', path: 'members[value eq "m20"]' }, { op: 'add', path: 'members', value: [{ value: 'm20' }] }],
+    [{ op: 'add', path: 'members', value: [{ value: long }, { value: `after ${long}` }, { value: 'm16' }] }],
+    [{ op: 'remove', path: 'members[value sw "after" or value eq "m16"]' }],
   ];
-  const entra = [{ op: 'remove', path: 'members', value: [{ value: 'Ünïcödé' }, { value: 'm60' }, ...many] }];
+  const entra = [
+    { op: 'remove', path: 'members', value: [{ value: 'Ünïcödé' }, { value: 'm60' }, { value: long }, ...many] },
+  ];
   for (const [ops, quirks] of [...requests.map((ops) => [ops, 'strict']), [entra, 'entra']]) {
     const p = new Patch(request(...ops), { quirks });
     const label = JSON.stringify(ops).slice(0, 80);
