@@ -171,6 +171,79 @@ function plainData(v, depth, max) {
   return true;
 }
 
+// A read-ahead text is handed over in pieces below V8's large-object size (a larger string is mapped afresh on each
+// call: page faults on every apply).
+const TEXT_PIECE = 32_768;
+
+// plainData of the touched part (depth 1), where the large arrays (`arrays`: key -> its elements, as the part
+// holds them) also have their elements' own `value` strings read ahead for the core (`Values` in src/doc.rs):
+// `ahead` gets, per such key, the strings as one text and each element's string length (-1: an object without a
+// `value` string, -2: not a plain object).
+function plainPart(part, arrays, max, ahead) {
+  if (max < 1 || 'toJSON' in part) return false;
+  for (const key of Object.keys(part)) {
+    const x = part[key];
+    if (!key.isWellFormed()) return false;
+    if (arrays.get(key) === x && max >= 2) {
+      const lengths = new Int32Array(x.length);
+      const texts = plainElements(x, 2, max, lengths);
+      if (texts === null) return false;
+      ahead.keys.push(key);
+      ahead.texts.push(texts);
+      ahead.lengths.push(lengths);
+    } else if (typeof x === 'object' && x !== null ? !plainData(x, 2, max) : !wellFormed(x)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// plainData of the elements of the plain array `arr` (nested `depth` deep): their `value`s one after the other,
+// in pieces of about TEXT_PIECE characters, or null when they are not plain data (plainPart). An element's members are listed by `for...in`, several times
+// faster than `Object.keys` on a run of objects of one shape; it lists own enumerable keys as `Object.keys` does
+// (an element's prototype is Object.prototype or null), and any enumerable key inherited from a polluted
+// Object.prototype is only checked as well.
+function plainElements(arr, depth, max, lengths) {
+  const texts = [];
+  let text = ''; // concatenated: cheaper than an array and a join
+  for (let i = 0; i < arr.length; i++) {
+    const x = arr[i];
+    lengths[i] = -2;
+    if (typeof x !== 'object' || x === null) {
+      if (!wellFormed(x)) return null;
+      continue;
+    }
+    if (Array.isArray(x) || depth + 1 > max) {
+      if (!plainData(x, depth + 1, max)) return null;
+      continue;
+    }
+    const proto = Object.getPrototypeOf(x);
+    if ((proto !== Object.prototype && proto !== null) || 'toJSON' in x) return null;
+    lengths[i] = -1;
+    for (const key in x) {
+      const y = x[key];
+      if (typeof y === 'string') {
+        if (!y.isWellFormed()) return null;
+        if (key === 'value' && Object.hasOwn(x, key)) {
+          text += y;
+          lengths[i] = y.length;
+          if (text.length >= TEXT_PIECE) {
+            texts.push(text);
+            text = '';
+          }
+        }
+      } else if (typeof y === 'object' && y !== null) {
+        if (!plainData(y, depth + 2, max)) return null;
+      } else if (!wellFormed(y)) {
+        return null;
+      }
+      if (!key.isWellFormed()) return null;
+    }
+  }
+  texts.push(text);
+  return texts;
+}
+
 function wellFormed(x) {
   const t = typeof x;
   return t === 'string' ? x.isWellFormed() : t === 'boolean' || (t === 'number' && Number.isFinite(x));
@@ -196,9 +269,16 @@ const REUSE_MIN = 64;
 // The patched array from the input's elements and the new ones: the plan's runs `start, end` take input elements,
 // `-n` the next n new ones.
 function rebuild(input, fresh, plan) {
-  const out = [];
+  let out;
   let f = 0;
-  for (let i = 0; i < plan.length; ) {
+  let i = 0;
+  if (plan.length >= 2 && plan[0] >= 0) {
+    out = input.slice(plan[0], plan[1]); // one copy of the first run (most often all but the new elements)
+    i = 2;
+  } else {
+    out = [];
+  }
+  while (i < plan.length) {
     const a = plan[i++];
     if (a < 0) {
       for (let n = -a; n > 0; n--) out.push(fresh[f++]);
@@ -472,24 +552,26 @@ class Patch {
   // When the part is not JSON (a cycle, BigInt, undefined, NaN, a lone surrogate, too deep), the typed copy
   // reports what and where as a ScimError.
   // A part with a large array is read in place when it is plain JSON data, well-formed and within the depth limit
-  // (plainData): the core reads what it needs through Node-API and the result holds the input's own values
-  // wherever the request left them as they were. Anything else, and every smaller part (for which JSON text is
+  // (plainPart, which also reads ahead the `value` of each of the large arrays' elements): the core reads what it
+  // needs through Node-API and the result holds the input's own values wherever the request left them as they
+  // were, a large array's kept elements by position (`plans`, as on the JSON path). Anything else, and every smaller part (for which JSON text is
   // faster: benches/node-conversion.md), goes through JSON text.
   #applyPart(part, arrays) {
-    if (arrays !== null && plainData(part, 1, Math.min(this.#native.maxDepth, 127))) {
-      let out;
-      try {
-        out = this.#native.applyHost(part);
-      } catch (e) {
-        throw wrap(e);
-      }
-      if (out !== null) return out;
-    }
     if (arrays !== null) {
       for (const key of arrays.keys()) {
-        const elements = Array.from(part[key]); // stringified and reused: the same elements, read once
+        const elements = Array.from(part[key]); // read by the core and reused: the same elements, read once
         arrays.set(key, elements);
         define(part, key, elements);
+      }
+      const ahead = { keys: [], texts: [], lengths: [] };
+      if (plainPart(part, arrays, Math.min(this.#native.maxDepth, 127), ahead)) {
+        let out;
+        try {
+          out = this.#native.applyHost(part, ahead.keys, ahead.texts, ahead.lengths);
+        } catch (e) {
+          throw wrap(e);
+        }
+        if (out !== null) return out;
       }
     }
     let json;

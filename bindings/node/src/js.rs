@@ -74,13 +74,25 @@ impl Js {
 
     /// The string as UTF-8; `None` when it holds a lone surrogate (Node-API would silently replace it by U+FFFD).
     pub fn string(self, v: Raw) -> napi::Result<Option<String>> {
+        match self.try_string(v)? {
+            Some(s) => Ok(s),
+            None => Err(napi::Error::new(napi::Status::StringExpected, "a Node-API call failed")),
+        }
+    }
+
+    /// [`Js::string`] of a value that may not be a string (`None` then): one call instead of a `typeof` first.
+    pub fn try_string(self, v: Raw) -> napi::Result<Option<Option<String>>> {
         // Most attribute values are short: one call into a small buffer, a second only when it may have been too
         // small (V8 stops before a character that does not fit, so up to 4 bytes can stay free).
         let mut buf = vec![0u8; 64];
         let mut written = 0;
-        check(unsafe {
+        let status = unsafe {
             sys::napi_get_value_string_utf8(self.env, v, buf.as_mut_ptr().cast::<c_char>(), 64, &mut written)
-        })?;
+        };
+        if status == sys::Status::napi_string_expected {
+            return Ok(None);
+        }
+        check(status)?;
         if written >= 64 - 5 {
             let mut len = 0;
             check(unsafe { sys::napi_get_value_string_utf8(self.env, v, ptr::null_mut(), 0, &mut len) })?;
@@ -92,9 +104,9 @@ impl Js {
         buf.truncate(written);
         let s = String::from_utf8(buf).map_err(|_| napi::Error::from_reason("Node-API returned invalid UTF-8"))?;
         if s.contains('\u{FFFD}') && !self.well_formed(v)? {
-            return Ok(None);
+            return Ok(Some(None));
         }
-        Ok(Some(s))
+        Ok(Some(Some(s)))
     }
 
     fn well_formed(self, v: Raw) -> napi::Result<bool> {

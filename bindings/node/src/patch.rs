@@ -8,7 +8,7 @@ use scim_expr::overlay::{Failure, Lazy};
 use scim_expr::{Outcome, Patch};
 use serde_json::Value;
 
-use crate::doc::{DocError, JsNode, Keys};
+use crate::doc::{DocError, JsNode, Keys, Values};
 
 use crate::error::{throw, throw_doc, throw_doc_at};
 use crate::filter::{parse_json, read_options};
@@ -116,18 +116,70 @@ impl NativePatch {
     /// copy-on-write result (what the request left as it was is the input's very own value; objects get own data
     /// properties), or null when no operation changed it. Null instead of that when a value read is not JSON after
     /// all (a getter's second answer): the caller then takes the JSON path, which reports it.
+    ///
+    /// `keys`, `texts` and `lengths` are what `index.js` read ahead of the elements of the part's large arrays
+    /// while checking them ([`Values`]): for each key, the elements' own `value` strings as one text (in pieces), and per
+    /// element its length in UTF-16 units (-1: an object without a `value` string, -2: anything else).
     #[napi(catch_unwind)]
-    pub fn apply_host<'env>(&self, env: &'env Env, part: Unknown<'env>) -> Result<Unknown<'env>> {
+    pub fn apply_host<'env>(
+        &self,
+        env: &'env Env,
+        part: Unknown<'env>,
+        keys: Vec<String>,
+        texts: Vec<Vec<String>>,
+        lengths: Vec<Int32Array>,
+    ) -> Result<Unknown<'env>> {
         let js = Js::new(env);
-        let keys = Keys::default();
+        let ahead = keys
+            .into_iter()
+            .zip(texts)
+            .zip(lengths)
+            .filter_map(|((key, text), lengths)| Some((key, Values::new(text.concat(), &lengths)?)))
+            .collect();
+        let keys = Keys::plain(ahead);
         let (lazy, outcome) = match self.patch.apply_to(JsNode::new(js, part.raw(), &keys)) {
             Ok(done) => done,
             Err(Failure::Patch(e)) => return Err(throw_at(js, &e, &self.paths)),
             Err(Failure::Host(DocError::Js(e))) => return Err(e),
             Err(Failure::Host(DocError::Bad { .. })) => return Ok(js.unknown(js.null()?)),
         };
-        let resource = if outcome.changed() { build(js, &lazy)? } else { js.null()? };
-        result(js, resource, outcome)
+        if !outcome.changed() {
+            return result(js, js.null()?, outcome);
+        }
+        let mut plans = Vec::new();
+        let resource = match &lazy {
+            Lazy::Object(members) => {
+                let obj = js.object()?;
+                let mut props = Vec::with_capacity(members.len());
+                for (k, item) in members {
+                    let key = js.str(k)?;
+                    let value = match item {
+                        Lazy::Array(items) => match plan(js, items, js.get(part.raw(), key)?)? {
+                            Some((fresh, plan)) => {
+                                plans.push((key, plan));
+                                fresh
+                            }
+                            None => build(js, item)?,
+                        },
+                        _ => build(js, item)?,
+                    };
+                    props.push((key, value));
+                }
+                js.define(obj, &props)?;
+                obj
+            }
+            other => build(js, other)?,
+        };
+        let obj = outcome_object(js, resource, outcome)?;
+        if !plans.is_empty() {
+            let arr = js.array(plans.len() * 2)?;
+            for (i, (key, plan)) in (0u32..).step_by(2).zip(plans) {
+                js.set_element(arr, i, key)?;
+                js.set_element(arr, i + 1, plan)?;
+            }
+            js.set_named(obj, c"plans", arr)?;
+        }
+        Ok(js.unknown(obj))
     }
 
     /// The touched part of a resource as JSON text in, with the keys of its large arrays whose elements the caller
@@ -194,7 +246,7 @@ impl NativePatch {
 /// into a new object or array, a new value converted (b).
 fn build(js: Js, v: &Lazy<JsNode<'_>>) -> Result<Raw> {
     match v {
-        Lazy::Host(h) => Ok(h.raw()),
+        Lazy::Host(h) => h.raw(),
         Lazy::Owned(v) => crate::from_value::from_value(js, v),
         Lazy::Object(members) => {
             let obj = js.object()?;
@@ -213,6 +265,87 @@ fn build(js: Js, v: &Lazy<JsNode<'_>>) -> Result<Raw> {
             Ok(arr)
         }
     }
+}
+
+/// A patched top-level array of the part as `index.js` rebuilds it (`rebuild`): the new elements, built here, and
+/// the plan (runs `start, end` of the input's elements, `-n` for the next n new ones), when `input` (the part's
+/// array under that key) holds at least [`reuse::MIN_LEN`](crate::reuse::MIN_LEN) elements and the result keeps
+/// some of them in place. One JavaScript loop then copies 10,000 kept elements, where setting them here would be
+/// 10,000 Node-API calls.
+fn plan(js: Js, items: &[Lazy<JsNode<'_>>], input: Raw) -> Result<Option<(Raw, Raw)>> {
+    // The handles the elements were read through, each compared with `input` once.
+    let mut seen: Vec<(Raw, bool)> = Vec::new();
+    let mut is_input = |h: &JsNode<'_>| -> Result<Option<u32>> {
+        let Some((array, i)) = h.from() else { return Ok(None) };
+        let same = match seen.iter().find(|(a, _)| *a == array) {
+            Some(&(_, same)) => same,
+            None => {
+                let same = js.same(array, input)?;
+                seen.push((array, same));
+                same
+            }
+        };
+        Ok(same.then_some(i))
+    };
+    if js.kind(input)? != crate::js::Kind::Object
+        || !js.is_array(input)?
+        || (js.array_len(input)? as usize) < crate::reuse::MIN_LEN
+    {
+        return Ok(None);
+    }
+    let mut runs: Vec<f64> = Vec::new();
+    let mut fresh = Vec::new();
+    let mut run: Option<(u32, u32)> = None;
+    let mut new = 0u32;
+    let mut kept = false;
+    for item in items {
+        let at = match item {
+            Lazy::Host(h) => is_input(h)?,
+            _ => None,
+        };
+        match at {
+            Some(i) => {
+                kept = true;
+                if new > 0 {
+                    runs.push(-f64::from(new));
+                    new = 0;
+                }
+                run = match run {
+                    Some((start, end)) if end == i => Some((start, i + 1)),
+                    Some((start, end)) => {
+                        runs.extend([f64::from(start), f64::from(end)]);
+                        Some((i, i + 1))
+                    }
+                    None => Some((i, i + 1)),
+                };
+            }
+            None => {
+                if let Some((start, end)) = run.take() {
+                    runs.extend([f64::from(start), f64::from(end)]);
+                }
+                new += 1;
+                fresh.push(build(js, item)?);
+            }
+        }
+    }
+    if !kept {
+        return Ok(None);
+    }
+    if let Some((start, end)) = run {
+        runs.extend([f64::from(start), f64::from(end)]);
+    }
+    if new > 0 {
+        runs.push(-f64::from(new));
+    }
+    let arr = js.array(fresh.len())?;
+    for (i, v) in (0u32..).zip(fresh) {
+        js.set_element(arr, i, v)?;
+    }
+    let plan = js.array(runs.len())?;
+    for (i, n) in (0u32..).zip(runs) {
+        js.set_element(plan, i, js.double(n)?)?;
+    }
+    Ok(Some((arr, plan)))
 }
 
 /// Appends `v` as JSON text (serde_json's writer, which is faster than `Value`'s `Display`).

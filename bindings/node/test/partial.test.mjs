@@ -225,3 +225,91 @@ test('a key equal to a name ignoring case is the smallest such key, on every pat
   assert.equal(f.matches({ VALUE: 'b', Value: 'a' }), false);
   assert.equal(f.matchesJson(JSON.stringify({ Value: 'b', VALUE: 'a' })), true);
 });
+
+test('a large array read in place with its values read ahead: any element, any value, the same result as JSON', () => {
+  const doc = group(100);
+  doc.members[1].value = 42;
+  doc.members[2] = { display: 'no value' };
+  doc.members[3].value = null;
+  doc.members[4].value = { nested: 'x' };
+  doc.members[5] = 'a string';
+  doc.members[6] = ['an', 'array'];
+  doc.members[7] = null;
+  doc.members[8].value = 'é€😀';
+  doc.members[9] = { value: 'Ünïcödé', display: '表示' };
+  doc.members[10] = { VALUE: 'upper', Value: 'mixed' };
+  doc.members[11].value = '';
+  doc.members[12] = Object.assign(Object.create(null), { value: 'no prototype' });
+  doc.members[13] = { value: 'm13', nested: { deeper: [1, 2, { value: 'inner' }] } };
+  const long = `${'é'.repeat(20_000)}${'x'.repeat(20_000)}`; // past one piece of the read-ahead text
+  doc.members[14].value = long;
+  doc.members[15].value = `after ${long}`;
+  const before = JSON.stringify(doc);
+  const many = Array.from({ length: 20 }, (_, i) => ({ value: `m${i * 5}` }));
+  const requests = [
+    [{ op: 'add', path: 'members', value: [{ value: '😀 new' }] }],
+    [{ op: 'add', path: 'members', value: [{ value: 'é€😀' }] }],
+    [{ op: 'add', path: 'members', value: [{ value: 'Ünïcödé', display: 'again' }, { value: '' }] }],
+    [{ op: 'add', path: 'members', value: [...many, { value: 'fresh' }] }],
+    [{ op: 'remove', path: 'members[value eq "é€😀"]' }],
+    [{ op: 'remove', path: 'members[value eq "mixed" or value eq "no prototype" or value eq "m99"]' }],
+    [{ op: 'replace', path: 'members[value eq "m50"].display', value: 'Fifty' }],
+    [{ op: 'remove', path: 'members[value eq "m20"]' }, { op: 'add', path: 'members', value: [{ value: 'm20' }] }],
+    [{ op: 'add', path: 'members', value: [{ value: long }, { value: `after ${long}` }, { value: 'm16' }] }],
+    [{ op: 'remove', path: 'members[value sw "after" or value eq "m16"]' }],
+  ];
+  const entra = [
+    { op: 'remove', path: 'members', value: [{ value: 'Ünïcödé' }, { value: 'm60' }, { value: long }, ...many] },
+  ];
+  for (const [ops, quirks] of [...requests.map((ops) => [ops, 'strict']), [entra, 'entra']]) {
+    const p = new Patch(request(...ops), { quirks });
+    const label = JSON.stringify(ops).slice(0, 80);
+    let object;
+    let json;
+    try {
+      object = p.applyWithOutcome(doc);
+    } catch (e) {
+      object = e;
+    }
+    try {
+      const r = p.applyJsonWithOutcome(JSON.stringify(doc));
+      json = { ...r, resource: JSON.parse(r.resource) };
+    } catch (e) {
+      json = e;
+    }
+    if (json instanceof Error) {
+      assert.ok(object instanceof ScimError, `${label}: ${object}`);
+      assert.equal(object.code, json.code, label);
+      continue;
+    }
+    assert.ok(!(object instanceof Error), `${label}: ${object}`);
+    assert.deepEqual(JSON.parse(JSON.stringify(object)), json, label); // kept elements keep their prototype
+    const kept = doc.members.filter((m) => object.resource.members.includes(m));
+    assert.ok(kept.length >= 79, `${label}: the input's elements are kept (${kept.length})`);
+  }
+  assert.equal(JSON.stringify(doc), before);
+});
+
+test('a large array read ahead: an inherited value is not the element\'s, a getter is read once per apply', () => {
+  const doc = group(100);
+  doc.members[2] = { display: 'no value' };
+  let reads = 0;
+  Object.defineProperty(doc.members[30], 'value', { get: () => `got ${++reads}`, enumerable: true });
+  const remove = new Patch(request({ op: 'remove', path: 'members[value eq "inherited"]' }));
+  Object.prototype.value = 'inherited';
+  try {
+    const none = remove.applyWithOutcome(doc);
+    assert.equal(none.changed, false);
+    assert.equal(none.resource.members, doc.members);
+    const add = new Patch(request({ op: 'add', path: 'members', value: [{ value: 'inherited' }] })).apply(doc);
+    assert.equal(add.members.length, 101);
+    assert.equal(add.members[2], doc.members[2]);
+  } finally {
+    delete Object.prototype.value;
+  }
+  reads = 0;
+  const out = new Patch(request({ op: 'remove', path: 'members[value eq "got 1"]' })).apply(doc);
+  assert.equal(reads, 1);
+  assert.equal(out.members.length, 99);
+  assert.ok(!out.members.includes(doc.members[30]));
+});
