@@ -82,10 +82,12 @@ enum Entry {
         span: u32,
         items: u32,
     },
-    /// `span`: the entries of the object, itself included; the members follow as key, value, key, value, …
+    /// `span`: the entries of the object, itself included; the members follow as key, value, key, value, …, in
+    /// key order; their keys' offsets are `items[keys..keys + len]`.
     Object {
         len: u32,
         span: u32,
+        keys: u32,
     },
 }
 
@@ -99,6 +101,10 @@ impl Entry {
     }
 }
 
+const _: () = assert!(std::mem::size_of::<Entry>() == 16);
+
+const _: () = assert!(std::mem::size_of::<Entry>() == 16);
+
 /// An immutable JSON document in contiguous buffers; see the [module documentation](self).
 ///
 /// Built from JSON text ([`from_json_str`](Document::from_json_str), [`FromStr`],
@@ -108,7 +114,7 @@ impl Entry {
 #[derive(Clone, PartialEq)]
 pub struct Document {
     tape: Vec<Entry>,
-    /// For each array, its elements' offsets from the array's entry.
+    /// For each array, its elements' offsets from the array's entry; for each object, its keys' offsets.
     items: Vec<u32>,
     strings: String,
 }
@@ -192,6 +198,12 @@ impl Document {
 
     fn entry(&self, at: usize) -> Entry {
         self.tape.get(at).copied().unwrap_or(Entry::Null)
+    }
+
+    /// The bytes of a string: what comparisons read, without `str`'s character boundary checks.
+    fn bytes_at(&self, start: u32, len: u32) -> &[u8] {
+        let start = start as usize;
+        self.strings.as_bytes().get(start..start + len as usize).unwrap_or_default()
     }
 
     fn str_at(&self, start: u32, len: u32) -> &str {
@@ -289,6 +301,36 @@ impl<'d> DocRef<'d> {
         }
     }
 
+    /// The member `name` (`fold`: else the first, so smallest, key equal to it ignoring ASCII case). The hot read
+    /// of a scan over a group's members: key lengths are compared from the tape, and only keys as long as `name`
+    /// have their bytes read.
+    fn find(&self, name: &str, fold: bool) -> Option<DocRef<'d>> {
+        let Entry::Object { len, keys, .. } = self.entry() else { return None };
+        let offsets = self.doc.items.get(keys as usize..keys as usize + len as usize)?;
+        // The keys are sorted: start from the end nearer to `name`, which usually finds it first (`value`, the
+        // most read sub-attribute, is the last key of a group member).
+        let from_end = name.as_bytes().first().is_some_and(|b| b.to_ascii_lowercase() > b'm');
+        let (at, n, want) = (self.at as usize, offsets.len(), name.as_bytes());
+        let mut folded = None;
+        for j in 0..n {
+            let Some(off) = offsets.get(if from_end { n - 1 - j } else { j }) else { break };
+            let off = *off as usize;
+            let Some(Entry::Key { start, len }) = self.doc.tape.get(at + off) else { break };
+            if *len as usize != want.len() {
+                continue;
+            }
+            let k = self.doc.bytes_at(*start, *len);
+            if k == want {
+                return Some(self.child(off + 1));
+            }
+            // Walking backwards, the last match seen is the first in key order.
+            if fold && (from_end || folded.is_none()) && k.eq_ignore_ascii_case(want) {
+                folded = Some(off + 1);
+            }
+        }
+        folded.map(|value| self.child(value))
+    }
+
     /// The elements of an array (none for a non-array), without collecting them.
     pub fn iter_elements(&self) -> impl Iterator<Item = DocRef<'d>> + 'd {
         let (doc, at) = (self.doc, self.at);
@@ -330,7 +372,7 @@ impl<'d> DocRef<'d> {
             (Entry::Int(a), Value::Number(b)) => b.as_i64() == Some(a),
             (Entry::UInt(a), Value::Number(b)) => b.as_u64() == Some(a),
             (Entry::Float(a), Value::Number(b)) => b.is_f64() && b.as_f64() == Some(a),
-            (Entry::Str { start, len }, Value::String(b)) => self.doc.str_at(start, len) == b,
+            (Entry::Str { start, len }, Value::String(b)) => self.doc.bytes_at(start, len) == b.as_bytes(),
             (Entry::Array { len, .. }, Value::Array(items)) => {
                 len as usize == items.len() && self.iter_elements().zip(items).all(|(e, item)| e.equals(item))
             }
@@ -370,21 +412,7 @@ impl Node for DocRef<'_> {
     /// The exact key, else the first key in sorted order (the smallest) equal to `name` ignoring ASCII case, as
     /// for `&Value`.
     fn get(&self, name: &str) -> Result<Option<Self>, Infallible> {
-        let mut exact = None;
-        let mut folded = None;
-        self.each_member(|k, v| {
-            if k.len() == name.len() {
-                if k == name {
-                    exact = Some(v);
-                    return false;
-                }
-                if folded.is_none() && k.eq_ignore_ascii_case(name) {
-                    folded = Some(v);
-                }
-            }
-            true
-        });
-        Ok(exact.or(folded))
+        Ok(self.find(name, true))
     }
 
     fn index(&self, i: usize) -> Result<Option<Self>, Infallible> {
@@ -407,14 +435,7 @@ impl Node for DocRef<'_> {
 
 impl Host for DocRef<'_> {
     fn member(&self, key: &str) -> Result<Option<Self>, Infallible> {
-        let mut found = None;
-        self.each_member(|k, v| {
-            if k == key {
-                found = Some(v);
-            }
-            found.is_none()
-        });
-        Ok(found)
+        Ok(self.find(key, false))
     }
 
     fn members(&self, f: &mut dyn FnMut(&str, Self) -> Result<bool, Infallible>) -> Result<(), Infallible> {
@@ -575,14 +596,15 @@ impl Builder {
     }
 
     /// Sorts the members of the object whose entry is at `at` (their key offsets are `open[base..]`) by key,
-    /// keeping the last of equal keys: the order and the members of a serde_json `Map`. Returns the member count.
-    fn settle_object(&mut self, at: usize, base: usize) -> u32 {
+    /// keeping the last of equal keys: the order and the members of a serde_json `Map`. Returns the members' key
+    /// offsets.
+    fn settle_object(&mut self, at: usize, base: usize) -> Vec<u32> {
         let keys = self.open.split_off(base);
         let sorted = keys
             .windows(2)
             .all(|w| matches!(w, [a, b] if self.key_at(at + *a as usize) < self.key_at(at + *b as usize)));
         if sorted {
-            return keys.len() as u32;
+            return keys;
         }
         // (key, first entry, end): each member's block of the tape, ends relative to the object too.
         let end = self.tape.len() - at;
@@ -600,12 +622,14 @@ impl Builder {
             }
         }
         let mut members = Vec::with_capacity(end);
+        let mut offsets = Vec::with_capacity(kept.len());
         for (from, to) in &kept {
+            offsets.push(u32::try_from(1 + members.len()).unwrap_or(u32::MAX));
             members.extend_from_slice(self.tape.get(at + from..at + to).unwrap_or_default());
         }
         self.tape.truncate(at + 1);
         self.tape.extend(members);
-        kept.len() as u32
+        offsets
     }
 }
 
@@ -740,7 +764,7 @@ impl<'de> Visitor<'de> for Seed<'_> {
         let b = self.0;
         b.enter()?;
         let at = b.tape.len();
-        b.tape.push(Entry::Object { len: 0, span: 0 });
+        b.tape.push(Entry::Object { len: 0, span: 0, keys: 0 });
         let base = b.open.len();
         loop {
             let off = b.offset_from(at);
@@ -750,10 +774,13 @@ impl<'de> Visitor<'de> for Seed<'_> {
             b.open.push(off);
             map.next_value_seed(Seed(b))?;
         }
-        let len = b.settle_object(at, base);
+        let offsets = b.settle_object(at, base);
+        let keys = u32::try_from(b.items.len()).ok();
+        let len = u32::try_from(offsets.len()).ok();
+        b.items.extend(offsets);
         let span = b.offset_from(at);
-        match b.tape.get_mut(at) {
-            Some(slot) if !b.too_large => *slot = Entry::Object { len, span },
+        match (keys, len, b.tape.get_mut(at)) {
+            (Some(keys), Some(len), Some(slot)) if !b.too_large => *slot = Entry::Object { len, span, keys },
             _ => {
                 b.too_large = true;
                 return Err(de::Error::custom(TOO_LARGE));

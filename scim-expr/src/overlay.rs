@@ -179,6 +179,9 @@ fn key_like_listed<'m, H>(members: &'m [(String, Lazy<H>)], name: &str) -> Optio
     found
 }
 
+/// The spare capacity of a materialized array.
+const APPEND_ROOM: usize = 8;
+
 /// A copy-on-write document over a host tree `H` (the result of [`Patch::apply_to`](crate::Patch::apply_to)).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Lazy<H> {
@@ -271,14 +274,12 @@ impl<H: Host> Lazy<H> {
                 })?;
                 *self = Lazy::Object(members);
             }
-            View::Array(len) => {
-                let mut items = Vec::with_capacity(len);
-                for i in 0..len {
-                    match h.index(i)? {
-                        Some(e) => items.push(Lazy::Host(e)),
-                        None => break,
-                    }
-                }
+            View::Array(_) => {
+                let elements = h.elements()?;
+                // A materialized array is one the request writes into, most often by appending a few elements:
+                // room for them saves copying a large array's handles again.
+                let mut items = Vec::with_capacity(elements.len() + APPEND_ROOM);
+                items.extend(elements.into_iter().map(Lazy::Host));
                 *self = Lazy::Array(items);
             }
             _ => {}
