@@ -790,3 +790,162 @@ impl<'de> Visitor<'de> for Seed<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Text → Document → Value equals serde_json's parse, and the Document writes the same text.
+    fn same_as_serde_json(text: &str) {
+        let want: Value = serde_json::from_str(text).unwrap();
+        let doc = Document::from_json_str(text).unwrap();
+        assert_eq!(doc.to_value(), want, "{text}");
+        assert_eq!(serde_json::to_string(&doc).unwrap(), want.to_string(), "{text}");
+        assert_eq!(Document::from_value(&want).unwrap().to_value(), want, "{text}");
+        assert_eq!(serde_json::from_str::<Document>(text).unwrap().to_value(), want, "{text}");
+    }
+
+    #[test]
+    fn reads_back_as_serde_json_parses() {
+        for text in [
+            "null",
+            "true",
+            "0",
+            "-0",
+            "-0.0",
+            "1.5e3",
+            "9223372036854775807",
+            "9223372036854775808",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-9223372036854775808",
+            "123456789012345678901234567890",
+            r#""a\"b\\c\n\u00e9\ud83d\ude00\u0000""#,
+            "[]",
+            "{}",
+            "[[[]], {}, [{}]]",
+            r#"{"b": 1, "a": [1, {"z": null, "y": [true, false]}], "A": "x", "": 0}"#,
+            r#"{"k": 1, "k": 2}"#,
+            r#"{"k": [1, 2, 3], "a": 0, "k": {"x": 1}, "b": 1, "k": "last"}"#,
+            r#"{"z": {"b": 1, "b": [2], "a": 3}, "y": [{"q": 1, "p": 2, "q": 3}]}"#,
+            "  [1 , 2 ]  ",
+        ] {
+            same_as_serde_json(text);
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_keep_the_last_value_and_every_read_agrees() {
+        let text = r#"{"members": [{"value": "a"}], "id": "x", "members": [{"value": "b"}, {"value": "c"}]}"#;
+        let doc = Document::from_json_str(text).unwrap();
+        let root = doc.root();
+        assert_eq!(root.member_count(), Ok(2));
+        let members = root.member("members").unwrap().unwrap();
+        assert_eq!(members.view(), Ok(View::Array(2)));
+        let first = members.index(0).unwrap().unwrap();
+        assert!(first.eq_value(&json!({"value": "b"})).unwrap());
+        assert_eq!(members.index(2), Ok(None));
+        let mut keys = Vec::new();
+        root.members(&mut |k, _| {
+            keys.push(k.to_string());
+            Ok(true)
+        })
+        .unwrap();
+        assert_eq!(keys, ["id", "members"]);
+    }
+
+    #[test]
+    fn reads_agree_with_a_value_s() {
+        let v = json!({"nickName": 1, "NickName": 2, "nickname": 3, "userName": 4, "zeta": [1, {"a": 2}, [3]],
+                       "Zeta": 5, "list": [], "n": -1.5, "big": 18446744073709551615u64});
+        let doc = Document::from_value(&v).unwrap();
+        let root = doc.root();
+        for name in ["nickname", "NICKNAME", "NickName", "userName", "username", "zeta", "ZETA", "list", "n", "absent"]
+        {
+            let want = Node::get(&&v, name).unwrap().cloned();
+            assert_eq!(root.get(name).unwrap().map(|d| d.to_value()), want, "get {name}");
+            assert_eq!(root.key_like(name).unwrap(), (&v).key_like(name).unwrap(), "key_like {name}");
+            let exact = root.member(name).unwrap().map(|d| d.to_value());
+            assert_eq!(exact, v.get(name).cloned(), "member {name}");
+        }
+        for (k, child) in v.as_object().unwrap() {
+            let d = root.member(k).unwrap().unwrap();
+            assert_eq!(d.view().unwrap(), (&child).view().unwrap(), "{k}");
+            assert!(d.eq_value(child).unwrap(), "{k}");
+            assert_eq!(d.elements().unwrap().len(), (&child).elements().unwrap().len());
+            for other in v.as_object().unwrap().values() {
+                assert_eq!(d.eq_value(other).unwrap(), child == other, "{k} against {other}");
+            }
+        }
+        assert!(!root.eq_value(&json!({})).unwrap());
+        let n = root.member("n").unwrap().unwrap();
+        assert_eq!(n.get("x"), Ok(None), "a number has no members");
+        assert_eq!(n.index(0), Ok(None));
+        assert_eq!(n.member_count(), Ok(0));
+        let mut any = false;
+        root.any_member(&mut |m| {
+            any |= m.eq_value(&json!(4)).unwrap();
+            Ok(any)
+        })
+        .unwrap();
+        assert!(any);
+    }
+
+    #[test]
+    fn numbers_compare_as_serde_json_s() {
+        let doc = Document::from_json_str(r#"[1, 1.0, -0.0, 0, 18446744073709551615, 1e2]"#).unwrap();
+        let e: Vec<DocRef<'_>> = doc.root().elements().unwrap();
+        let v: Value = serde_json::from_str(r#"[1, 1.0, -0.0, 0, 18446744073709551615, 1e2]"#).unwrap();
+        for (d, want) in e.iter().zip(v.as_array().unwrap()) {
+            for other in v.as_array().unwrap() {
+                assert_eq!(d.eq_value(other).unwrap(), want == other, "{want} against {other}");
+            }
+        }
+        assert_eq!(e[0].view(), Ok(View::Number(Num::Int(1))));
+        assert_eq!(e[4].view(), Ok(View::Number(Num::UInt(u64::MAX))));
+        assert_eq!(e[5].view(), Ok(View::Number(Num::Float(100.0))));
+    }
+
+    #[test]
+    fn invalid_text_is_an_error_with_its_position() {
+        for (text, at) in [("", 0), ("{", 1), (r#"{"a": }"#, 6), ("[1,]", 3), ("[1] x", 4), ("nul", 3), ("1e999", 4)] {
+            let e = Document::from_json_str(text).unwrap_err();
+            assert_eq!(e.code(), "document.invalid_json", "{text}: {e}");
+            assert_eq!(e.position(), Some(at), "{text}: {e}");
+            assert!(serde_json::from_str::<Value>(text).is_err());
+        }
+        let e = Document::from_json_slice(b"[\"ok\", \"\xc3\"]").unwrap_err();
+        assert_eq!((e.code(), e.position()), ("document.invalid_utf8", Some(8)));
+        assert_eq!(Document::from_json_slice(b"[\"\xc3\xa9\"]").unwrap().to_value(), json!(["é"]));
+    }
+
+    #[test]
+    fn hostile_nesting_is_refused_as_serde_json_refuses_it() {
+        for depth in [126, 127, 128, 129, 100_000] {
+            let text = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            let ours = Document::from_json_str(&text);
+            let theirs = serde_json::from_str::<Value>(&text);
+            assert_eq!(ours.is_ok(), theirs.is_ok(), "depth {depth}");
+            if let Err(e) = ours {
+                assert_eq!(e.code(), "document.too_deep", "{e}");
+            }
+            let objects = format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth));
+            assert_eq!(Document::from_json_str(&objects).is_ok(), serde_json::from_str::<Value>(&objects).is_ok());
+        }
+        // A Value may nest deeper than JSON text can: refused past MAX_DEPTH.
+        let mut v = json!(1);
+        for _ in 0..MAX_DEPTH {
+            v = json!([v]);
+        }
+        assert!(Document::from_value(&v).is_ok());
+        let deeper = json!([v]);
+        assert_eq!(Document::from_value(&deeper).unwrap_err().code(), "document.too_deep");
+    }
+
+    #[test]
+    fn a_failure_converts_into_the_request_s_error() {
+        let e = Error::document(ErrorKind::Cyclic, "x");
+        assert_eq!(Error::from(crate::overlay::Failure::<Infallible>::Patch(e.clone())), e);
+    }
+}
