@@ -328,7 +328,7 @@ fn check_overlay(
         Ok((lazy, outcome)) => {
             let got = lazy.to_value();
             let text = serde_json::to_string(&lazy).map_err(|e| e.to_string())?;
-            if text != got.to_string() {
+            if text != serde_json::to_string(&got).map_err(|e| e.to_string())? {
                 return Err(format!("the Document result writes {text}, its value {got}"));
             }
             Ok((got, outcome))
