@@ -1,8 +1,10 @@
 //! Criterion benches of the core on the shared workload, side by side with the Rust peers.
 //!
 //! Ids read `area/op/case`: `filter/parse/<case>`, `filter/eval/<case>` (one User), `filter/eval_1000/<case>`
-//! (the 1,000 users), `patch/apply/<case>`, `convert/json_in/<doc>`, `convert/json_out/<doc>`,
-//! `floor/<area>/<case>` (what a bare loop over the same serde_json data costs); the peers'
+//! (the 1,000 users), `patch/apply/<case>`, `document/apply/<case>` (the group cases through `Patch::apply_to` on a
+//! `Document`), `document/apply_to_string/group_add_member`, `convert/json_in/<doc>`, `convert/json_out/<doc>`,
+//! `convert/document_from_str/<doc>`, `convert/document_to_string/<doc>`, `floor/<area>/<case>` (what a bare loop
+//! over the same serde_json data costs); the peers'
 //! twins are `scim_v2/parse/<case>`, `scim_filter/parse/<case>`, `scim_filter/eval/<case>` and
 //! `scim_filter/eval_1000/<case>`, for the filters the peer parses. `src/bin/summary.rs` prints the medians with
 //! the ratios.
@@ -15,7 +17,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput};
-use scim_expr::{Filter, Options, Patch, Quirks};
+use scim_expr::{Document, Filter, Options, Patch, Quirks};
 use scim_expr_benches::{
     add_100, add_one, entra_remove_100, grow_group, remove_one_by_filter, scim_filter_parse, scim_v2_parse, Workload,
     FILTER_CASES,
@@ -189,12 +191,69 @@ fn patch_apply(c: &mut Criterion) {
     });
     floor.finish();
 
+    document_apply(c, &w, &group10k, &group100k);
+
     // Parsing the request alone (a server parses each PATCH body once).
     let mut g = c.benchmark_group("patch/parse");
     for pc in &w.patches {
         let o = options(pc.quirks);
         g.bench_function(pc.name.as_str(), |b| b.iter(|| Patch::parse_with(black_box(&pc.request), &o).unwrap()));
     }
+    g.finish();
+}
+
+/// Times `request` applied through `Patch::apply_to` to `doc` read in place (nothing to clone: a `Document` is
+/// immutable); the result is dropped outside the timing, as `patch/apply` drops its document.
+fn bench_document_apply(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    case: &str,
+    p: &Patch,
+    doc: &Document,
+) {
+    g.bench_function(case, |b| {
+        let (_, outcome) = p.apply_to(doc.root()).unwrap_or_else(|e| panic!("document/apply/{case} fails: {e}"));
+        assert!(outcome.changed(), "document/apply/{case} changes nothing");
+        b.iter_batched(|| (), |()| p.apply_to(black_box(doc.root())).unwrap(), BatchSize::PerIteration)
+    });
+}
+
+/// `document/apply/<case>`: the `patch/apply` group cases on a [`Document`] built from the group's JSON text;
+/// `document/apply_to_string/group_add_member` also writes the result as JSON text (the server's text-to-text
+/// path less parsing, which `convert/document_from_str` times).
+fn document_apply(c: &mut Criterion, w: &Workload, group10k: &Value, group100k: &Value) {
+    let doc10k = Document::from_value(group10k).unwrap();
+    let doc100k = Document::from_value(group100k).unwrap();
+    let mut g = c.benchmark_group("document/apply");
+    g.sampling_mode(SamplingMode::Flat).sample_size(20).warm_up_time(Duration::from_millis(200));
+    g.measurement_time(Duration::from_millis(500));
+    for case in ["group_add_member", "group_remove_member", "group_add_100"] {
+        let pc = w.patch(case).unwrap();
+        assert_eq!(pc.doc, *group10k, "the group cases apply to the workload's group");
+        let p = Patch::parse_with(&pc.request, &options(pc.quirks)).unwrap();
+        bench_document_apply(&mut g, case, &p, &doc10k);
+    }
+    let entra = Patch::parse_with(&entra_remove_100(group10k), &options("entra")).unwrap();
+    bench_document_apply(&mut g, "group_entra_remove_100", &entra, &doc10k);
+    g.sample_size(10).measurement_time(Duration::from_millis(300));
+    for (case, request, quirks) in [
+        ("group100k_add_member", add_one(group100k), "strict"),
+        ("group100k_remove_member", remove_one_by_filter(group100k), "strict"),
+        ("group100k_add_100", add_100(group100k), "strict"),
+        ("group100k_entra_remove_100", entra_remove_100(group100k), "entra"),
+    ] {
+        let p = Patch::parse_with(&request, &options(quirks)).unwrap();
+        bench_document_apply(&mut g, case, &p, &doc100k);
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("document/apply_to_string");
+    g.sampling_mode(SamplingMode::Flat).sample_size(20).warm_up_time(Duration::from_millis(200));
+    g.measurement_time(Duration::from_millis(500));
+    let pc = w.patch("group_add_member").unwrap();
+    let p = Patch::parse_with(&pc.request, &options(pc.quirks)).unwrap();
+    g.bench_function("group_add_member", |b| {
+        b.iter(|| serde_json::to_string(&p.apply_to(black_box(doc10k.root())).unwrap().0).unwrap())
+    });
     g.finish();
 }
 
@@ -216,6 +275,13 @@ fn convert(c: &mut Criterion) {
         });
         g.bench_function(format!("json_out/{name}"), |b| b.iter(|| serde_json::to_string(black_box(doc)).unwrap()));
         g.bench_function(format!("clone/{name}"), |b| b.iter(|| black_box(doc).clone()));
+        g.bench_function(format!("document_from_str/{name}"), |b| {
+            b.iter(|| Document::from_json_str(black_box(&text)).unwrap())
+        });
+        let document = Document::from_json_str(&text).unwrap();
+        g.bench_function(format!("document_to_string/{name}"), |b| {
+            b.iter(|| serde_json::to_string(black_box(&document)).unwrap())
+        });
     }
     g.finish();
 }

@@ -1,12 +1,13 @@
 //! Runs one bench case many times, for a profiler: `valgrind --tool=callgrind target/release/examples/profile
 //! patch/apply/group_add_member 20`. Cases: `filter/parse/<case>`, `filter/eval/<case>` (on every user),
 //! `patch/apply/<case>` with the bench's PATCH cases, incl. `group_entra_remove_100` and `group100k_*`;
-//! `overlay/apply/<case>`: the same cases through `Patch::apply_to`, the document read in place as the host.
+//! `overlay/apply/<case>`: the same cases through `Patch::apply_to`, the document read in place as the host;
+//! `document/apply/<case>`: through `Patch::apply_to` on a `Document` built once from the document.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::hint::black_box;
 
-use scim_expr::{Filter, Options, Patch, Quirks};
+use scim_expr::{Document, Filter, Options, Patch, Quirks};
 use scim_expr_benches::{add_100, add_one, entra_remove_100, grow_group, remove_one_by_filter, Workload, FILTER_CASES};
 use serde_json::Value;
 
@@ -27,10 +28,9 @@ fn main() {
         for _ in 0..n {
             black_box(w.users.iter().filter(|u| f.matches(u)).count());
         }
-    } else if let Some((overlay, case)) = id
-        .strip_prefix("patch/apply/")
-        .map(|c| (false, c))
-        .or_else(|| id.strip_prefix("overlay/apply/").map(|c| (true, c)))
+    } else if let Some((how, case)) = ["patch/apply/", "overlay/apply/", "document/apply/"]
+        .into_iter()
+        .find_map(|prefix| id.strip_prefix(prefix).map(|c| (prefix, c)))
     {
         let group = w.group().unwrap().clone();
         let (request, doc, quirks): (Value, Value, &str) = match case {
@@ -52,13 +52,16 @@ fn main() {
             }
         };
         let p = Patch::parse_with(&request, &Options::new().with_quirks(Quirks::preset(quirks).unwrap())).unwrap();
+        let document = Document::from_value(&doc).unwrap();
         for _ in 0..n {
-            if overlay {
-                black_box(p.apply_to(black_box(&doc)).unwrap());
-            } else {
-                let mut d = doc.clone();
-                p.apply(&mut d).unwrap();
-                black_box(d);
+            match how {
+                "overlay/apply/" => drop(black_box(p.apply_to(black_box(&doc)).unwrap())),
+                "document/apply/" => drop(black_box(p.apply_to(black_box(document.root())).unwrap())),
+                _ => {
+                    let mut d = doc.clone();
+                    p.apply(&mut d).unwrap();
+                    black_box(d);
+                }
             }
         }
     } else {

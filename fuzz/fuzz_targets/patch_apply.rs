@@ -2,14 +2,15 @@
 //! at most one `"primary": true` per array and no two keys equal up to case; applying it to only the members it
 //! touches (`Patch::touches`) gives the same error, or the same document once the other members are put back;
 //! applying it through the copy-on-write overlay (`Patch::apply_to`, the document as the host, read directly and
-//! through the generic reads of `Plain`) gives the same error, or the same document, `changed` and tolerances.
+//! through the generic reads of `Plain`, and as a `Document` built from the document's JSON text, whose result is
+//! also written as JSON text directly) gives the same error, or the same document, `changed` and tolerances.
 //! Input: `[preset][request]\0[document]`; each part is JSON text, or bytes that generate a request or a value.
 #![no_main]
 
 use arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
 use scim_expr::overlay::Failure;
-use scim_expr::{Error, Outcome, Patch};
+use scim_expr::{Document, Error, Outcome, Patch};
 use scim_expr_fuzz::{
     check_invariants, json_or_value, normalise, options, plain_value, request, split_nul, split_preset, Plain,
 };
@@ -38,8 +39,25 @@ fuzz_target!(|data: &[u8]| {
     let partial = doc.is_object().then(|| patch.apply(&mut part));
     let direct = sure(patch.apply_to(&original)).map(|(lazy, outcome)| (lazy.to_value(), outcome));
     let plain = sure(patch.apply_to(Plain(&original))).map(|(lazy, outcome)| (plain_value(&lazy), outcome));
+    // A generated value may nest deeper than a Document holds (and than JSON text can): then there is none.
+    let document = Document::from_value(&original).ok();
+    if let Some(d) = &document {
+        assert_eq!(d.to_value(), original, "Document::from_value");
+        // As serde_json reads the text (its float parsing may differ from the value in the last bit).
+        let from_text = Document::from_json_str(&before).map(|t| t.to_value()).ok();
+        assert_eq!(from_text, serde_json::from_str(&before).ok(), "Document::from_json_str");
+    }
+    let on_document = document.as_ref().map(|d| {
+        sure(patch.apply_to(d.root())).map(|(lazy, outcome)| {
+            let got = lazy.to_value();
+            assert_eq!(serde_json::to_string(&lazy).ok(), Some(got.to_string()), "the Document result's text");
+            (got, outcome)
+        })
+    });
     let whole = patch.apply(&mut doc);
-    for (how, overlay) in [("overlay", direct), ("overlay through Plain", plain)] {
+    let overlays =
+        [("overlay", Some(direct)), ("overlay through Plain", Some(plain)), ("overlay on a Document", on_document)];
+    for (how, overlay) in overlays.into_iter().filter_map(|(how, o)| o.map(|o| (how, o))) {
         let summary = |o: &Outcome| (o.changed(), o.quirks_fired());
         match (&whole, overlay) {
             (Err(a), Err(b)) => assert_eq!(

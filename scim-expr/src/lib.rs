@@ -3,6 +3,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
 mod compare;
+pub mod document;
 pub mod error;
 pub mod filter;
 mod grammar;
@@ -15,6 +16,7 @@ mod quirks;
 pub mod schema;
 
 pub use compare::Num;
+pub use document::{DocRef, Document};
 pub use error::{Error, ErrorKind, ScimType};
 pub use filter::Filter;
 pub use node::{Node, View};

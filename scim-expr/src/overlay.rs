@@ -179,6 +179,9 @@ fn key_like_listed<'m, H>(members: &'m [(String, Lazy<H>)], name: &str) -> Optio
     found
 }
 
+/// The spare capacity of a materialized array.
+const APPEND_ROOM: usize = 8;
+
 /// A copy-on-write document over a host tree `H` (the result of [`Patch::apply_to`](crate::Patch::apply_to)).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Lazy<H> {
@@ -199,7 +202,50 @@ impl Lazy<&Value> {
             Lazy::Host(v) => (*v).clone(),
             Lazy::Owned(v) => v.clone(),
             Lazy::Object(members) => Value::Object(members.iter().map(|(k, v)| (k.clone(), v.to_value())).collect()),
-            Lazy::Array(items) => Value::Array(items.iter().map(Lazy::to_value).collect()),
+            Lazy::Array(items) => Value::Array(items.iter().map(|i| i.to_value()).collect()),
+        }
+    }
+}
+
+/// JSON text straight from the result, host parts written from the host (`serde_json::to_string(&lazy)`): the
+/// same text as serializing [`to_value`](Lazy::to_value)'s result, object members in key order.
+///
+/// ```
+/// use scim_expr::{Document, Patch};
+/// use serde_json::json;
+///
+/// let patch = Patch::parse(&json!({
+///     "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+///     "Operations": [{"op": "replace", "path": "displayName", "value": "Ops"}]
+/// }))?;
+/// let group: Document = r#"{"members": [{"value": "a"}], "displayName": "Admins"}"#.parse()?;
+/// let (result, _) = patch.apply_to(group.root())?;
+/// assert_eq!(serde_json::to_string(&result).unwrap(), r#"{"displayName":"Ops","members":[{"value":"a"}]}"#);
+/// # Ok::<(), scim_expr::Error>(())
+/// ```
+impl<H: serde::Serialize> serde::Serialize for Lazy<H> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Lazy::Host(h) => h.serialize(s),
+            Lazy::Owned(v) => v.serialize(s),
+            Lazy::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Lazy::Object(members) => {
+                // New keys were appended: in key order, as a `Value`'s map writes them.
+                let mut sorted: Vec<&(String, Lazy<H>)> = members.iter().collect();
+                sorted.sort_by(|a, b| a.0.cmp(&b.0));
+                let mut map = s.serialize_map(Some(sorted.len()))?;
+                for (k, v) in sorted {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
         }
     }
 }
@@ -228,14 +274,12 @@ impl<H: Host> Lazy<H> {
                 })?;
                 *self = Lazy::Object(members);
             }
-            View::Array(len) => {
-                let mut items = Vec::with_capacity(len);
-                for i in 0..len {
-                    match h.index(i)? {
-                        Some(e) => items.push(Lazy::Host(e)),
-                        None => break,
-                    }
-                }
+            View::Array(_) => {
+                let elements = h.elements()?;
+                // A materialized array is one the request writes into, most often by appending a few elements:
+                // room for them saves copying a large array's handles again.
+                let mut items = Vec::with_capacity(elements.len() + APPEND_ROOM);
+                items.extend(elements.into_iter().map(Lazy::Host));
                 *self = Lazy::Array(items);
             }
             _ => {}
@@ -418,6 +462,17 @@ pub enum Failure<E> {
 impl<E> From<Error> for Failure<E> {
     fn from(e: Error) -> Self {
         Failure::Patch(e)
+    }
+}
+
+impl From<Failure<Infallible>> for Error {
+    /// A host that cannot fail to read (`&Value`, a [`DocRef`](crate::DocRef)) fails only with the request's error,
+    /// so `?` turns [`Patch::apply_to`](crate::Patch::apply_to)'s failure into an [`Error`].
+    fn from(f: Failure<Infallible>) -> Error {
+        match f {
+            Failure::Patch(e) => e,
+            Failure::Host(never) => match never {},
+        }
     }
 }
 

@@ -18,6 +18,31 @@ fn filters_and_errors_are_send_and_sync() {
     assert_send_sync::<Patch>();
     assert_send_sync::<scim_expr::Path>();
     assert_send_sync::<scim_expr::Quirks>();
+    assert_send_sync::<scim_expr::Document>();
+    assert_send_sync::<scim_expr::DocRef<'static>>();
+}
+
+#[test]
+fn one_document_serves_many_threads() {
+    let doc = Arc::new(scim_expr::Document::from_json_str(r#"{"members": [{"value": "a"}, {"value": "b"}]}"#).unwrap());
+    let patch = Arc::new(
+        Patch::parse(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                             "Operations": [{"op": "remove", "path": "members[value eq \"a\"]"}]}))
+        .unwrap(),
+    );
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let (doc, patch) = (Arc::clone(&doc), Arc::clone(&patch));
+            std::thread::spawn(move || {
+                let (result, _) = patch.apply_to(doc.root()).unwrap();
+                serde_json::to_string(&result).unwrap()
+            })
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), r#"{"members":[{"value":"b"}]}"#);
+    }
+    assert_eq!(doc.to_value(), json!({"members": [{"value": "a"}, {"value": "b"}]}), "the document is as it was");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use scim_expr::overlay::{Failure, Host, Lazy};
-use scim_expr::{Error, Filter, Limits, Node, Options, Patch, Path as ScimPath, Quirks, Schemas, View};
+use scim_expr::{Document, Error, Filter, Limits, Node, Options, Patch, Path as ScimPath, Quirks, Schemas, View};
 use serde_json::Value;
 
 fn vectors_dir() -> PathBuf {
@@ -126,6 +126,17 @@ fn run_filter_case(group: &Value, case: &Value) -> Result<(), String> {
             let got: Vec<usize> = docs.iter().enumerate().filter(|(_, d)| f.matches(d)).map(|(i, _)| i).collect();
             if serde_json::to_value(&got).unwrap() != *want {
                 return Err(format!("matches: expected {want}, got {got:?}"));
+            }
+            // The same documents read from their JSON text as Documents.
+            let mut on_documents = Vec::new();
+            for (i, d) in docs.iter().enumerate() {
+                let doc = Document::from_json_str(&d.to_string()).map_err(|e| format!("doc {i}: {e}"))?;
+                if f.matches_node(&doc.root()) == Ok(true) {
+                    on_documents.push(i);
+                }
+            }
+            if on_documents != got {
+                return Err(format!("matches on Documents: {on_documents:?}, on Values: {got:?}"));
             }
             Ok(())
         }
@@ -292,7 +303,8 @@ fn plain_value(lazy: &Lazy<Plain<'_>>) -> Value {
 }
 
 /// [`Patch::apply_to`]: applying the request through the copy-on-write overlay, with the document read in place
-/// as the host (once as `&Value`, once through [`Plain`]), gives the same document, `changed`, tolerances and error
+/// as the host (once as `&Value`, once through [`Plain`], once as a [`Document`] parsed from the document's text,
+/// whose result is also written as JSON text directly), gives the same document, `changed`, tolerances and error
 /// (kind, message, position, operation) as applying it in place.
 fn check_overlay(
     patch: &Patch,
@@ -308,7 +320,24 @@ fn check_overlay(
     }
     let direct = sure(patch.apply_to(original)).map(|(lazy, outcome)| (lazy.to_value(), outcome));
     let plain = sure(patch.apply_to(Plain(original))).map(|(lazy, outcome)| (plain_value(&lazy), outcome));
-    for (how, overlay) in [("overlay", direct), ("overlay through Plain", plain)] {
+    let document = Document::from_json_str(&original.to_string()).map_err(|e| format!("Document: {e}"))?;
+    if document.to_value() != *original {
+        return Err(format!("the Document reads back as {}", document.to_value()));
+    }
+    let on_document = match sure(patch.apply_to(document.root())) {
+        Ok((lazy, outcome)) => {
+            let got = lazy.to_value();
+            let text = serde_json::to_string(&lazy).map_err(|e| e.to_string())?;
+            if text != serde_json::to_string(&got).map_err(|e| e.to_string())? {
+                return Err(format!("the Document result writes {text}, its value {got}"));
+            }
+            Ok((got, outcome))
+        }
+        Err(e) => Err(e),
+    };
+    for (how, overlay) in
+        [("overlay", direct), ("overlay through Plain", plain), ("overlay on a Document", on_document)]
+    {
         match (full, overlay) {
             (Err(a), Err(b)) => {
                 fn describe(e: &Error) -> (&str, String, Option<usize>, Option<usize>) {

@@ -95,11 +95,15 @@ fn main() -> Result<(), String> {
         let t = m(&format!("patch/apply/{case}"));
         println!("| `{case}` (one User) | {} | {} | | |", us(t), goal_cell(t, goal));
     }
-    for (case, goal) in
+    for (area, label, case, goal) in
         [("add_member", 100.0), ("remove_member", 300.0), ("add_100", 500.0), ("entra_remove_100", 500.0)]
+            .into_iter()
+            .flat_map(|(case, goal)| {
+                [("patch/apply", "", case, goal), ("document/apply", " on a `Document`", case, goal)]
+            })
     {
-        let small = m(&format!("patch/apply/group_{case}"));
-        let big = m(&format!("patch/apply/group100k_{case}"));
+        let small = m(&format!("{area}/group_{case}"));
+        let big = m(&format!("{area}/group100k_{case}"));
         let growth = ratio_of(big, small);
         let linear = if growth.is_nan() {
             ""
@@ -109,7 +113,7 @@ fn main() -> Result<(), String> {
             " (WORSE than linear)"
         };
         println!(
-            "| `group_{case}` | {} | {} | {} | {growth:.1}x{linear} |",
+            "| `group_{case}`{label} | {} | {} | {} | {growth:.1}x{linear} |",
             us(small),
             goal_cell(small, goal),
             us(big)
@@ -129,6 +133,11 @@ fn main() -> Result<(), String> {
     println!("|---|---:|---:|");
     for (what, label) in
         [("json_in", "JSON text to document"), ("json_out", "document to JSON text"), ("clone", "clone")]
+            .into_iter()
+            .chain([
+                ("document_from_str", "JSON text to `Document`"),
+                ("document_to_string", "`Document` to JSON text"),
+            ])
     {
         println!(
             "| {label} | {} | {} |",

@@ -1134,7 +1134,7 @@ type Identity<'v> = Option<(&'v Value, Option<&'v Value>)>;
 /// the first whose key equals it ignoring case).
 fn identity_value<N: Host>(v: &N) -> Result<Option<N>, N::Error> {
     match v.get("value")? {
-        Some(value) if value.view()? != View::Null => Ok(Some(value)),
+        Some(value) if !matches!(value.view()?, View::Null) => Ok(Some(value)),
         _ => Ok(None),
     }
 }
