@@ -380,6 +380,10 @@ fn invalid_text_and_bytes_fail_exactly_when_serde_json_fails() {
                         "{code}"
                     );
                     assert!(e.position().is_some_and(|p| p <= v.len()), "{e}");
+                    // A byte position the bindings can turn into their own unit.
+                    if let (Ok(text), Some(p)) = (std::str::from_utf8(&v), e.position()) {
+                        assert!(text.is_char_boundary(p), "{text:?}: {e}");
+                    }
                     if std::str::from_utf8(&v).is_err() {
                         assert_eq!(code, "document.invalid_utf8");
                     }
@@ -498,7 +502,12 @@ const PATHS: &[&str] = &[
     "members",
     r#"members[value eq "bjensen"]"#,
     "name",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
+    "URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER:EMPLOYEENUMBER",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
 ];
+
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 const VALUES: &[&str] = &[
     r#""x""#,
@@ -553,6 +562,18 @@ fn gen_resource(r: &mut Rng) -> String {
         };
         members.push(format!("\"{key}\": {value}"));
     }
+    if r.below(3) == 0 {
+        // The enterprise extension, under spellings that differ in case.
+        let urn = r.pick(&[ENTERPRISE, "URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER"]);
+        let k = r.pick(&["employeeNumber", "EmployeeNumber", "manager"]);
+        members.push(format!(r#""{urn}": {{"{k}": "7", "department": "d"}}"#));
+    }
+    if r.below(2) == 0 {
+        // Past 11 members `&Value` looks keys up by search, not by a walk.
+        for i in (0..12).rev() {
+            members.push(format!("\"f{i}\": {i}"));
+        }
+    }
     format!("{{{}}}", members.join(", "))
 }
 
@@ -596,6 +617,8 @@ fn filters_match_a_document_as_its_value() {
         r#"not (emails pr)"#,
         r#"emails[primary eq true]"#,
         r#"active eq true"#,
+        r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "7""#,
+        r#"f11 gt 10 and F0 eq 0"#,
     ];
     let filters: Vec<Filter> = filters.iter().map(|f| Filter::parse(f).unwrap()).collect();
     let mut r = Rng(99);
@@ -626,5 +649,28 @@ fn a_large_unsorted_object_and_array_read_back() {
     assert_eq!(serde_json::to_string(&doc).unwrap(), v.to_string());
     for k in ["key00000", "KEY19999", "key10001", "Key10000", "key20000", ""] {
         assert_eq!(doc.root().get(k).unwrap().map(|d| d.to_value()), Node::get(&&v, k).unwrap().cloned(), "{k}");
+    }
+}
+
+#[test]
+fn error_positions_fall_on_character_boundaries() {
+    for text in [
+        "\"é",
+        "[\"é\" x]",
+        "{\"é\": é}",
+        "[1, \"😀\u{1}\"]",
+        "😀",
+        "[😀]",
+        "{\"a\":\n\"ü\"\n,}",
+        "\"\\ud83d\"é",
+        "\"\\uZZZZ😀\"",
+        "[1e999, \"é\"]",
+        "[\"é\"]]",
+        "[\"é\",\r\n  ]",
+    ] {
+        let e = Document::from_json_str(text).unwrap_err();
+        assert!(serde_json::from_str::<Value>(text).is_err());
+        let p = e.position().unwrap();
+        assert!(p <= text.len() && text.is_char_boundary(p), "{text:?}: {e} at {p}");
     }
 }
