@@ -674,3 +674,19 @@ fn error_positions_fall_on_character_boundaries() {
         assert!(p <= text.len() && text.is_char_boundary(p), "{text:?}: {e} at {p}");
     }
 }
+
+/// The document's reads equal a `Value`'s only with serde_json's default features: `preserve_order` keeps a
+/// `Value`'s keys in text order (a document sorts them) and `arbitrary_precision` hands numbers to a visitor as a
+/// one-member map (a document then holds an object). Either, enabled anywhere in a build, fails here first.
+#[test]
+fn serde_json_reads_objects_sorted_and_numbers_as_numbers() {
+    let v: Value = serde_json::from_str(r#"{"b": 1, "a": 2, "b": 3}"#).unwrap();
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["a", "b"], "serde_json's preserve_order is on: Value keys are not sorted");
+    let doc = Document::from_json_str("[1, 1.5]").unwrap();
+    assert_eq!(
+        doc.root().index(0).unwrap().unwrap().view().unwrap(),
+        scim_expr::View::Number(scim_expr::Num::Int(1)),
+        "serde_json's arbitrary_precision is on: numbers reach the document as maps"
+    );
+}
