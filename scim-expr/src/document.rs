@@ -14,6 +14,10 @@
 //!
 //! The reads are exactly those of the `serde_json::Value` the text parses to: object keys are kept sorted and,
 //! for a key the text repeats, the last value wins; numbers are integers or floats as serde_json reads them.
+//! This holds for serde_json with its default features, which the whole crate reads documents by: a build that
+//! turns on serde_json's `preserve_order` (keys in text order) or `arbitrary_precision` (numbers as text) changes
+//! how `Value`s read and is not supported (a test of the crate fails loudly under either).
+//! A document larger than 4 GiB of strings or 2^32 values is refused with `document.too_long`.
 //!
 //! ```
 //! use scim_expr::{Document, Filter, Patch};
@@ -110,13 +114,20 @@ const _: () = assert!(std::mem::size_of::<Entry>() == 16);
 /// Built from JSON text ([`from_json_str`](Document::from_json_str), [`FromStr`],
 /// [`from_json_slice`](Document::from_json_slice)), from a `Value` ([`from_value`](Document::from_value)) or by
 /// any serde deserializer; read through [`root`](Document::root); turned back into a `Value`
-/// ([`to_value`](Document::to_value)) or JSON text (it implements [`Serialize`]).
-#[derive(Clone, PartialEq)]
+/// ([`to_value`](Document::to_value)) or JSON text (it implements [`Serialize`]). Two documents are equal (`==`)
+/// when their values are, as `Value`s compare: `{"b": 1, "a": 2}` equals `{"a": 2, "b": 1}`.
+#[derive(Clone)]
 pub struct Document {
     tape: Vec<Entry>,
     /// For each array, its elements' offsets from the array's entry; for each object, its keys' offsets.
     items: Vec<u32>,
     strings: String,
+}
+
+impl PartialEq for Document {
+    fn eq(&self, other: &Self) -> bool {
+        self.root().same(&other.root())
+    }
 }
 
 impl fmt::Debug for Document {
@@ -142,7 +153,7 @@ impl Document {
         let mut de = serde_json::Deserializer::from_str(text);
         let built = Seed(&mut b).deserialize(&mut de).and_then(|()| de.end());
         match built {
-            Ok(()) => b.finish().map_err(|m| Error::document(ErrorKind::InvalidJson, m)),
+            Ok(()) => b.finish().map_err(|m| Error::document(ErrorKind::TooLong, m)),
             Err(e) => {
                 // At the end of the input serde_json names the last character read; the problem is past it.
                 let at = if e.is_eof() { text.len() } else { byte_offset(text, e.line(), e.column()) };
@@ -181,7 +192,7 @@ impl Document {
     pub fn from_value(v: &Value) -> Result<Document, Error> {
         let mut b = Builder::default();
         match Seed(&mut b).deserialize(v) {
-            Ok(()) => b.finish().map_err(|m| Error::document(ErrorKind::InvalidJson, m)),
+            Ok(()) => b.finish().map_err(|m| Error::document(ErrorKind::TooLong, m)),
             Err(e) => Err(b.error(&e)),
         }
     }
@@ -378,6 +389,38 @@ impl<'d> DocRef<'d> {
         }
     }
 
+    /// Whether this value equals `other` (of any document) as their `Value`s compare.
+    fn same(&self, other: &DocRef<'_>) -> bool {
+        match (self.entry(), other.entry()) {
+            (Entry::Str { start, len }, Entry::Str { start: s2, len: l2 }) => {
+                self.doc.bytes_at(start, len) == other.doc.bytes_at(s2, l2)
+            }
+            (Entry::Array { len, .. }, Entry::Array { len: l2, .. }) => {
+                len == l2 && self.iter_elements().zip(other.iter_elements()).all(|(a, b)| a.same(&b))
+            }
+            (Entry::Object { len, .. }, Entry::Object { len: l2, .. }) => {
+                // Both hold distinct keys in key order: equal objects list the same members in the same order.
+                let mut theirs = Vec::with_capacity(l2 as usize);
+                other.each_member(|k, v| {
+                    theirs.push((k, v));
+                    true
+                });
+                let mut equal = len == l2;
+                let mut i = 0;
+                if equal {
+                    self.each_member(|k, v| {
+                        equal = theirs.get(i).is_some_and(|(k2, v2)| k == *k2 && v.same(v2));
+                        i += 1;
+                        equal
+                    });
+                }
+                equal
+            }
+            (Entry::Key { .. }, _) | (_, Entry::Key { .. }) => false,
+            (a, b) => a == b,
+        }
+    }
+
     /// Whether this value equals `v` as `Value`s compare.
     #[inline]
     fn equals(&self, v: &Value) -> bool {
@@ -563,6 +606,9 @@ impl Builder {
     /// The crate's error for a failed build.
     fn error(&self, e: &serde_json::Error) -> Error {
         let message = e.to_string();
+        if self.too_large {
+            return Error::document(ErrorKind::TooLong, TOO_LARGE.to_string());
+        }
         if self.too_deep || message.starts_with("recursion limit exceeded") {
             return Error::document(
                 ErrorKind::TooDeep,
@@ -731,6 +777,22 @@ impl<'de> Visitor<'de> for Seed<'_> {
     fn visit_u64<E: de::Error>(self, u: u64) -> Result<(), E> {
         self.0.tape.push(i64::try_from(u).map_or(Entry::UInt(u), Entry::Int));
         Ok(())
+    }
+
+    fn visit_i128<E: de::Error>(self, i: i128) -> Result<(), E> {
+        // As `Value` takes them: the integers that fit an i64 or a u64.
+        match (i64::try_from(i), u64::try_from(i)) {
+            (Ok(i), _) => self.visit_i64(i),
+            (_, Ok(u)) => self.visit_u64(u),
+            _ => Err(E::custom("a number out of the range of i64 and u64")),
+        }
+    }
+
+    fn visit_u128<E: de::Error>(self, u: u128) -> Result<(), E> {
+        match u64::try_from(u) {
+            Ok(u) => self.visit_u64(u),
+            Err(_) => Err(E::custom("a number out of the range of i64 and u64")),
+        }
     }
 
     fn visit_f64<E: de::Error>(self, f: f64) -> Result<(), E> {

@@ -1,5 +1,5 @@
-//! Review findings on `Document` that FAIL at the time of writing (kept apart so that the fix can take them):
-//! each states what a `serde_json::Value` does and what the document should therefore do.
+//! Two findings of the second reading of `Document` (they failed before the fix): each states what a
+//! `serde_json::Value` does and what the document therefore does.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use scim_expr::Document;
