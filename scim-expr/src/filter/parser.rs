@@ -168,6 +168,9 @@ struct Memo<'a> {
     lookup: Lookup<'a>,
     defs: Defs<'a>,
     compare: Option<(Defs<'a>, Target)>,
+    /// Whether a string without escapes compares with the values, with no check to make and as itself (no
+    /// dateTime instant to read): for the operators that do not order, and for those that do.
+    plain_fits: [bool; 2],
 }
 
 /// Kept for the thread's next parse, so that parsing a chain allocates only its final node list. A list grown
@@ -180,7 +183,7 @@ thread_local! {
 
 impl Drop for FilterParser<'_> {
     fn drop(&mut self) {
-        if self.stack.capacity() == 0 {
+        if self.stack.capacity() == 0 && self.nodes.capacity() == 0 {
             return;
         }
         let (mut nodes, mut stack) = (std::mem::take(&mut self.nodes), std::mem::take(&mut self.stack));
@@ -276,6 +279,8 @@ impl<'a> FilterParser<'a> {
     fn scratch(&mut self) {
         if self.stack.capacity() == 0 {
             let (nodes, stack) = SCRATCH.try_with(Cell::take).unwrap_or_default();
+            // A chain that made the stack the node list (`chain_end`) left the larger list as the nodes.
+            let (nodes, stack) = if stack.capacity() < nodes.capacity() { (stack, nodes) } else { (nodes, stack) };
             let (nodes, stack) = (nodes, if stack.capacity() == 0 { Vec::with_capacity(8) } else { stack });
             let old = std::mem::replace(&mut self.nodes, nodes);
             self.nodes.extend(old);
@@ -413,6 +418,12 @@ impl<'a> FilterParser<'a> {
 
     /// Moves the operands of the chain starting at `base` to the node list: their place there.
     fn chain_end(&mut self, base: usize) -> (u32, u32) {
+        if base == 0 && self.nodes.is_empty() {
+            // The stack holds this chain's operands and nothing else, and the node list nothing yet: the stack
+            // becomes the node list as it is, and the empty list the stack.
+            std::mem::swap(&mut self.nodes, &mut self.stack);
+            return (0, index(self.nodes.len()));
+        }
         let start = self.nodes.len();
         self.nodes.extend(self.stack.drain(base..));
         (index(start), index(self.nodes.len() - start))
@@ -513,7 +524,7 @@ impl<'a> FilterParser<'a> {
         if root && self.c.peek() != Some(b'[') {
             if let Some(memo) = self.memo.take() {
                 if memo.token == path.token {
-                    let term = self.parse_comparison(path.token, memo.lookup, &memo.defs, memo.compare.as_ref());
+                    let term = self.compare_remembered(path.token, &memo);
                     self.memo = Some(memo);
                     return term;
                 }
@@ -535,7 +546,13 @@ impl<'a> FilterParser<'a> {
                 (Term::Compare { target, .. }, Some(leaves)) => Some((leaves, target.clone())),
                 _ => None,
             };
-            self.memo = Some(Box::new(Memo { token: path.token, lookup, defs, compare }));
+            let plain_fits = match &compare {
+                Some((leaves, target)) if !target.leaves.any_datetime() => {
+                    [Self::strings_fit(CompareOp::Eq, leaves), Self::strings_fit(CompareOp::Gt, leaves)]
+                }
+                _ => [false; 2],
+            };
+            self.memo = Some(Box::new(Memo { token: path.token, lookup, defs, compare, plain_fits }));
         }
         Ok(term)
     }
@@ -554,6 +571,29 @@ impl<'a> FilterParser<'a> {
             }
             None => lookup,
         }
+    }
+
+    /// [`FilterParser::parse_comparison`] after the path the memo holds. The common rest, an operator and a string
+    /// without escapes that the values take as it is, is built here from what the memo knows; anything else
+    /// (errors included) goes the general way from the path's end.
+    #[inline(always)]
+    fn compare_remembered(&mut self, written: &'a str, memo: &Memo<'a>) -> Result<Term, Error> {
+        if let Some((_, target)) = &memo.compare {
+            let path_end = self.c.pos;
+            self.c.skip_ws();
+            if let Some(op) = self.c.two_byte_word().and_then(|[a, b]| compare_op_bytes(a, b)) {
+                if memo.plain_fits[usize::from(op.is_ordering())] {
+                    self.c.pos += 2;
+                    self.c.skip_ws();
+                    if let Some(s) = self.c.plain_string() {
+                        let value = Prepared::Str { text: self.span(s), instant: None, boolean: None };
+                        return Ok(Term::Compare { target: target.clone(), path: self.span(written), op, value });
+                    }
+                }
+            }
+            self.c.pos = path_end;
+        }
+        self.parse_comparison(written, memo.lookup, &memo.defs, memo.compare.as_ref())
     }
 
     /// The rest of an attrExp after its path: `SP "pr"` or `SP compareOp SP compValue`. `written` is the path as
@@ -788,6 +828,10 @@ impl<'a> FilterParser<'a> {
             (Scope::Root, Some(urn)) => Ok(Defs::repeat(self.schemas.qualified(urn, path.name), slots)),
             (Scope::Root, None) => {
                 let entry = self.schemas.name_entry(path.name);
+                // A common attribute (`id`, `externalId`, `meta`) is the same in every slot.
+                if let Some(common) = self.schemas.common_of(entry) {
+                    return Ok(Defs::repeat(Some(common), slots));
+                }
                 Ok(Defs::from_fn(slots, |slot| self.schemas.in_slot(entry, slot.checked_sub(1))))
             }
             (Scope::Element { parent, .. }, Some(_)) => Err(self.c.error(
@@ -871,10 +915,7 @@ impl<'a> FilterParser<'a> {
     /// A string compValue as evaluation uses it; `text`, its span when it is not part of the source.
     #[inline(always)]
     fn prepare_str(&mut self, s: &str, text: Option<Span>, boolean_string: bool, target: &Target) -> Prepared {
-        let datetime = match &target.leaves {
-            Leaves::One(leaf) => leaf.datetime,
-            Leaves::PerKind(leaves) => leaves.iter().any(|l| l.datetime),
-        };
+        let datetime = target.leaves.any_datetime();
         let instant = match self.checked_instant.take() {
             Some((at, len, instant)) if datetime && (at, len) == (s.as_ptr() as usize, s.len()) => Some(instant),
             _ if datetime => compare::parse_datetime(s),

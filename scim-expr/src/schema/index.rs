@@ -193,6 +193,11 @@ impl Schemas {
         self.index.0.get_or_init(|| NameIndex::build(self)).get(name)
     }
 
+    /// The common attribute a name (its [`Schemas::name_entry`]) means whatever the resource type, if any.
+    pub(crate) fn common_of(&self, entry: Option<&Entry>) -> Option<&Attribute> {
+        self.common.get(entry?.common? as usize)
+    }
+
     /// The attribute a name (its [`Schemas::name_entry`]) means in resource type `kind` (`None`: type unknown).
     pub(crate) fn in_slot(&self, entry: Option<&Entry>, kind: Option<usize>) -> Option<&Attribute> {
         let entry = entry?;
