@@ -379,8 +379,10 @@ impl<'a> FilterParser<'a> {
         }
         let base = self.chain_start(first);
         loop {
-            let next = self.parse_and_exp(scope)?;
-            self.stack.push(next);
+            if !self.remembered_operand(scope, true) {
+                let next = self.parse_and_exp(scope)?;
+                self.stack.push(next);
+            }
             if !self.c.eat_spaced_keyword(b"or") {
                 break;
             }
@@ -398,14 +400,73 @@ impl<'a> FilterParser<'a> {
         }
         let base = self.chain_start(first);
         loop {
-            let next = self.parse_not_exp(scope)?;
-            self.stack.push(next);
+            if !self.remembered_operand(scope, false) {
+                let next = self.parse_not_exp(scope)?;
+                self.stack.push(next);
+            }
             if !self.c.eat_spaced_keyword(b"and") {
                 break;
             }
         }
         let (start, len) = self.chain_end(base);
         Ok(Term::And { start, len })
+    }
+
+    /// A chain's next operand at the resource when it is the common comparison of the path the memo holds
+    /// (`id eq "a" or id eq "b" or …`): `path op "string"`, a string without escapes that the values take as it
+    /// is. Pushed onto the stack, as the general reading would build it; for anything else, `false` with the
+    /// cursor unmoved, and the general reading takes the operand, errors included. In an `or` chain the
+    /// comparison is the whole operand only when no `and` follows it.
+    #[inline(always)]
+    fn remembered_operand(&mut self, scope: &Scope<'a>, or_operand: bool) -> bool {
+        if !matches!(scope, Scope::Root) {
+            return false;
+        }
+        let Some(memo) = self.memo.take() else { return false };
+        let pushed = self.push_remembered(&memo, or_operand);
+        self.memo = Some(memo);
+        pushed
+    }
+
+    #[inline(always)]
+    fn push_remembered(&mut self, memo: &Memo<'a>, or_operand: bool) -> bool {
+        let Some((_, target)) = &memo.compare else { return false };
+        let start = self.c.pos;
+        self.c.skip_ws();
+        let (src, at) = (self.c.src, self.c.pos);
+        let end = at + memo.token.len();
+        if src.as_bytes().get(at..end) != Some(memo.token.as_bytes()) {
+            self.c.pos = start;
+            return false;
+        }
+        // The path ends where the whitespace before the operator starts.
+        self.c.pos = end;
+        self.c.skip_ws();
+        let op = match self.c.two_byte_word().and_then(|[a, b]| compare_op_bytes(a, b)) {
+            Some(op) if self.c.pos > end && memo.plain_fits[usize::from(op.is_ordering())] => op,
+            _ => {
+                self.c.pos = start;
+                return false;
+            }
+        };
+        self.c.pos += 2;
+        self.c.skip_ws();
+        let Some(s) = self.c.plain_string() else {
+            self.c.pos = start;
+            return false;
+        };
+        if or_operand {
+            let after = self.c.pos;
+            if self.c.eat_spaced_keyword(b"and") {
+                self.c.pos = start;
+                return false;
+            }
+            self.c.pos = after;
+        }
+        let value = Prepared::Str { text: self.span(s), instant: None, boolean: None };
+        let path = Span { start: index(at), end: index(end) };
+        self.stack.push(Term::Compare { target: target.clone(), path, op, value });
+        true
     }
 
     /// Sets a chain's first operand aside; returns where its operands start on the stack.
@@ -1121,6 +1182,32 @@ mod tests {
             }
         }
         assert_eq!(pairs, 2 * operands.len() * operands.len());
+    }
+
+    /// A remembered comparison that an `and` follows is the first operand of that `and`, not an operand of the
+    /// `or`; inside brackets a name the memo holds is a sub-attribute and resolves as one.
+    #[test]
+    fn a_remembered_comparison_keeps_its_place() {
+        let ast = |t: &str| Filter::parse(t).unwrap().ast().clone();
+        let (a, b) = (ast(r#"userName eq "a""#), ast(r#"title eq "b""#));
+        let chain = ast(r#"userName eq "a" or userName eq "a" or userName eq "a" and title eq "b" or userName eq "a""#);
+        let and = Expr::And(vec![a.clone(), b.clone()]);
+        assert_eq!(chain, Expr::Or(vec![a.clone(), a.clone(), and, a.clone()]));
+        let chain = ast(r#"userName eq "a" and userName eq "a" and userName eq "a" or title eq "b""#);
+        assert_eq!(chain, Expr::Or(vec![Expr::And(vec![a.clone(), a.clone(), a.clone()]), b]));
+        // `type` at the resource is no attribute; in `emails[…]` it is the email's type.
+        let f =
+            Filter::parse(r#"type eq "work" or type eq "work" or emails[type eq "work" or type eq "home"]"#).unwrap();
+        assert!(f.matches(&json!({"emails": [{"type": "home", "value": "x@example.com"}]})));
+        assert!(f.matches(&json!({"emails": [{"type": "work", "value": "x@example.com"}]})));
+        assert!(!f.matches(&json!({"emails": [{"type": "other", "value": "x@example.com"}]})));
+        let text =
+            r#"userName eq "a" or userName eq "a" or userName  gt   "b" or userName eq "c\u0041" or userName pr"#;
+        let f = Filter::parse(text).unwrap();
+        assert_eq!(
+            f.to_string(),
+            r#"userName eq "a" or userName eq "a" or userName gt "b" or userName eq "cA" or userName pr"#
+        );
     }
 
     /// An error in a comparison whose path the memo resolved carries its own position.
