@@ -173,6 +173,18 @@ struct Memo<'a> {
     plain_fits: [bool; 2],
 }
 
+/// What a comparison at the resource needs of its path beyond the text, for [`Schemas`]'s cache of paths: the
+/// compared values' leaves, whether the path leads into an extension object, and whether a string without
+/// escapes compares as it is (no check to make) for the operators that do not order and for those that do, or
+/// as an xsd:dateTime (`datetimes`: every definition is a dateTime).
+#[derive(Debug, Clone)]
+pub(crate) struct KnownPath {
+    leaves: Leaves,
+    extension: bool,
+    plain_fits: [bool; 2],
+    datetimes: bool,
+}
+
 /// Kept for the thread's next parse, so that parsing a chain allocates only its final node list. A list grown
 /// past `SCRATCH_KEPT` terms is freed instead.
 const SCRATCH_KEPT: usize = 1024;
@@ -443,7 +455,7 @@ impl<'a> FilterParser<'a> {
         self.c.pos = end;
         self.c.skip_ws();
         let op = match self.c.two_byte_word().and_then(|[a, b]| compare_op_bytes(a, b)) {
-            Some(op) if self.c.pos > end && memo.plain_fits[usize::from(op.is_ordering())] => op,
+            Some(op) if self.c.pos > end && fits_plain(memo.plain_fits, op) => op,
             _ => {
                 self.c.pos = start;
                 return false;
@@ -582,6 +594,7 @@ impl<'a> FilterParser<'a> {
         let path_at = self.c.pos;
         let path = self.c.parse_attr_path()?;
         let root = matches!(scope, Scope::Root);
+        let mut keep = false;
         if root && self.c.peek() != Some(b'[') {
             if let Some(memo) = self.memo.take() {
                 if memo.token == path.token {
@@ -590,6 +603,18 @@ impl<'a> FilterParser<'a> {
                     return term;
                 }
                 self.memo = Some(memo);
+            }
+            // A path compared twice in a row takes the general reading, which sets up the memo.
+            if !self.quirks.unqualified_extension && self.last != path.token {
+                match self.schemas.known_path(path.token) {
+                    Some(known) => {
+                        if let Some(term) = self.compare_known(&path, known) {
+                            self.last = path.token;
+                            return Ok(term);
+                        }
+                    }
+                    None => keep = true,
+                }
             }
         }
         let lookup = self.qualify(scope, &path);
@@ -600,6 +625,11 @@ impl<'a> FilterParser<'a> {
         self.learned = None;
         let term = self.parse_comparison(path.token, lookup, &defs, None)?;
         let leaves = self.learned.take();
+        if keep {
+            if let (Term::Compare { target, .. }, Some(leaves)) = (&term, &leaves) {
+                self.keep_path(&path, target, leaves);
+            }
+        }
         // Remembered the second time in a row, so that a lone comparison pays nothing for the memo.
         let again = std::mem::replace(&mut self.last, path.token) == path.token;
         if root && again {
@@ -634,6 +664,59 @@ impl<'a> FilterParser<'a> {
         }
     }
 
+    /// Gives [`Schemas`]'s cache what the comparison of `path` (at the resource, as written) worked out.
+    #[cold]
+    fn keep_path(&mut self, path: &RawPath<'a>, target: &Target, leaves: &Defs<'a>) {
+        // The whole extension object (a bare extension URN) is named by a span of its own: not kept.
+        if target.name != self.span(path.name) {
+            return;
+        }
+        let any_datetime = target.leaves.any_datetime();
+        let plain_fits = match any_datetime {
+            false => [Self::strings_fit(CompareOp::Eq, leaves), Self::strings_fit(CompareOp::Gt, leaves)],
+            true => [false; 2],
+        };
+        let datetimes = any_datetime && leaves.as_slice().iter().flatten().all(|d| d.ty == AttrType::DateTime);
+        let known =
+            KnownPath { leaves: target.leaves.clone(), extension: target.container.is_some(), plain_fits, datetimes };
+        self.schemas.keep_path(path.token, known);
+    }
+
+    /// The comparison after `path` from what [`Schemas`]'s cache knows of it, for the common rest: an operator
+    /// and a string without escapes that compares as it is or as an xsd:dateTime. `None`, the cursor unmoved,
+    /// for anything else, which the general reading takes (errors included).
+    fn compare_known(&mut self, path: &RawPath<'a>, known: KnownPath) -> Option<Term> {
+        let path_end = self.c.pos;
+        self.c.skip_ws();
+        let op = self.c.two_byte_word().and_then(|[a, b]| compare_op_bytes(a, b));
+        let Some(op) = op.filter(|op| fits_plain(known.plain_fits, *op) || known.datetimes) else {
+            self.c.pos = path_end;
+            return None;
+        };
+        self.c.pos += 2;
+        self.c.skip_ws();
+        let Some(s) = self.c.plain_string() else {
+            self.c.pos = path_end;
+            return None;
+        };
+        let instant = if known.datetimes { compare::parse_datetime(s) } else { None };
+        if known.datetimes && instant.is_none() && !op.is_substring() {
+            self.c.pos = path_end;
+            return None;
+        }
+        if matches!(known.leaves, Leaves::PerKind(_)) {
+            self.per_kind = true;
+        }
+        let container = match path.urn {
+            Some(urn) if known.extension => Some(self.span(urn)),
+            _ => None,
+        };
+        let (name, sub) = (self.span(path.name), path.sub.map(|s| self.span(s)));
+        let target = Target { container, name, sub, leaves: known.leaves };
+        let value = Prepared::Str { text: self.span(s), instant, boolean: None };
+        Some(Term::Compare { target, path: self.span(path.token), op, value })
+    }
+
     /// [`FilterParser::parse_comparison`] after the path the memo holds. The common rest, an operator and a string
     /// without escapes that the values take as it is, is built here from what the memo knows; anything else
     /// (errors included) goes the general way from the path's end.
@@ -643,7 +726,7 @@ impl<'a> FilterParser<'a> {
             let path_end = self.c.pos;
             self.c.skip_ws();
             if let Some(op) = self.c.two_byte_word().and_then(|[a, b]| compare_op_bytes(a, b)) {
-                if memo.plain_fits[usize::from(op.is_ordering())] {
+                if fits_plain(memo.plain_fits, op) {
                     self.c.pos += 2;
                     self.c.skip_ws();
                     if let Some(s) = self.c.plain_string() {
@@ -1100,6 +1183,16 @@ impl<'a> FilterParser<'a> {
     }
 }
 
+/// Whether a plain string fits for `op`, of the pair for the operators that do not order and those that do.
+fn fits_plain(plain_fits: [bool; 2], op: CompareOp) -> bool {
+    let [plain, ordering] = plain_fits;
+    if op.is_ordering() {
+        ordering
+    } else {
+        plain
+    }
+}
+
 /// `compareOp`, case-insensitive.
 fn compare_op(word: &str) -> Option<CompareOp> {
     let &[a, b] = word.as_bytes() else { return None };
@@ -1208,6 +1301,79 @@ mod tests {
             f.to_string(),
             r#"userName eq "a" or userName eq "a" or userName gt "b" or userName eq "cA" or userName pr"#
         );
+    }
+
+    /// A path the schemas' cache knows parses as a path resolved anew: same tree, same matches, same errors at
+    /// the same positions; and each `Schemas` has its own cache, emptied by a change.
+    #[test]
+    fn a_cached_path_means_what_a_resolved_one_means() {
+        let texts = [
+            r#"userName eq "Bjensen""#,
+            r#"USERNAME sw "b""#,
+            r#"meta.lastModified gt "2011-05-13T04:42:34Z""#,
+            r#"meta.lastModified co "2011""#,
+            r#"meta.lastModified gt "yesterday""#,
+            r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Eng""#,
+            r#"urn:ietf:params:scim:schemas:core:2.0:User:userName eq "bjensen""#,
+            r#"displayName eq "eng""#,
+            r#"emails.value co "example.com""#,
+            r#"userName eq 5"#,
+            r#"userName gt "a" and userName lt "c""#,
+            r#"title eq "x" or userName eq "bjensen" or title eq "y""#,
+        ];
+        let docs = [
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "Bjensen", "title": "y",
+                   "emails": [{"value": "b@example.com"}], "meta": {"lastModified": "2012-01-01T00:00:00Z"},
+                   "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "eng"}}),
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Eng"}),
+        ];
+        let outcome = |text: &str, options: &Options| match Filter::parse_with(text, options) {
+            Ok(f) => Ok((f.to_string(), docs.iter().map(|d| f.matches(d)).collect::<Vec<_>>())),
+            Err(e) => Err((e.code().to_string(), e.position())),
+        };
+        let warm = Options::new();
+        for text in texts {
+            let cold = outcome(text, &Options::new().with_schemas(crate::Schemas::builtin()));
+            assert_eq!(outcome(text, &warm), cold, "{text}");
+            assert_eq!(outcome(text, &warm), cold, "{text} again");
+        }
+        // userName made caseExact in other schemas: their filters compare exactly, the built-in ones do not.
+        let mut exact = crate::Schemas::builtin();
+        let mut user = exact.schema("urn:ietf:params:scim:schemas:core:2.0:User").unwrap().clone();
+        user.attributes.iter_mut().filter(|a| a.name == "userName").for_each(|a| a.case_exact = true);
+        let text = r#"userName eq "bjensen""#;
+        let doc = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "Bjensen"});
+        let exact_options = Options::new().with_schemas(exact.clone());
+        assert!(Filter::parse_with(text, &warm).unwrap().matches(&doc));
+        assert!(Filter::parse_with(text, &exact_options).unwrap().matches(&doc));
+        exact.add_schema(user);
+        let exact_options = Options::new().with_schemas(exact);
+        assert!(!Filter::parse_with(text, &exact_options).unwrap().matches(&doc));
+        assert!(!Filter::parse_with(text, &exact_options).unwrap().matches(&doc));
+        assert!(Filter::parse_with(text, &warm).unwrap().matches(&doc));
+    }
+
+    /// The cache of paths finds names ignoring case, keeps a bounded number, and forgets them all when the
+    /// schemas change.
+    #[test]
+    fn the_path_cache_is_bounded_and_emptied_by_a_change() {
+        use super::{KnownPath, Leaf, Leaves};
+        let known = || KnownPath {
+            leaves: Leaves::One(Leaf::default()),
+            extension: false,
+            plain_fits: [true; 2],
+            datetimes: false,
+        };
+        let mut schemas = crate::Schemas::builtin();
+        for i in 0..100 {
+            schemas.keep_path(&format!("attr{i}"), known());
+        }
+        assert!(schemas.known_path("ATTR0").is_some());
+        assert!(schemas.known_path("attr99").is_none());
+        assert!(schemas.known_path("attr").is_none());
+        let user = schemas.schema("urn:ietf:params:scim:schemas:core:2.0:User").unwrap().clone();
+        schemas.add_schema(user);
+        assert!(schemas.known_path("attr0").is_none());
     }
 
     /// An error in a comparison whose path the memo resolved carries its own position.
