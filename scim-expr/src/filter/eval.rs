@@ -25,21 +25,49 @@ pub(crate) struct Span {
 }
 
 /// The [`Leaf`] of each slot: index 0 for an unknown resource type, k + 1 for resource type k.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) enum Leaves {
     /// Every slot agrees.
     One(Leaf),
     PerKind(Box<[Leaf]>),
 }
 
+impl Clone for Leaves {
+    /// Inline, as a chain's remembered path clones its target once per term and nearly always holds `One`.
+    #[inline(always)]
+    fn clone(&self) -> Leaves {
+        match self {
+            Leaves::One(leaf) => Leaves::One(*leaf),
+            Leaves::PerKind(leaves) => Leaves::PerKind(leaves.clone()),
+        }
+    }
+}
+
+impl Leaves {
+    /// Whether some slot compares strings as dateTime instants.
+    pub(crate) fn any_datetime(&self) -> bool {
+        match self {
+            Leaves::One(leaf) => leaf.datetime,
+            Leaves::PerKind(leaves) => leaves.iter().any(|l| l.datetime),
+        }
+    }
+}
+
 /// An attribute path resolved for evaluation.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Target {
     /// The extension object's key (its schema URN) for attributes outside the core schema.
     pub container: Option<Span>,
     pub name: Span,
     pub sub: Option<Span>,
     pub leaves: Leaves,
+}
+
+impl Clone for Target {
+    #[inline(always)]
+    fn clone(&self) -> Target {
+        Target { container: self.container, name: self.name, sub: self.sub, leaves: self.leaves.clone() }
+    }
 }
 
 impl Target {

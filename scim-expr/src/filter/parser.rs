@@ -168,6 +168,21 @@ struct Memo<'a> {
     lookup: Lookup<'a>,
     defs: Defs<'a>,
     compare: Option<(Defs<'a>, Target)>,
+    /// Whether a string without escapes compares with the values, with no check to make and as itself (no
+    /// dateTime instant to read): for the operators that do not order, and for those that do.
+    plain_fits: [bool; 2],
+}
+
+/// What a comparison at the resource needs of its path beyond the text, for [`Schemas`]'s cache of paths: the
+/// compared values' leaves, whether the path leads into an extension object, and whether a string without
+/// escapes compares as it is (no check to make) for the operators that do not order and for those that do, or
+/// as an xsd:dateTime (`datetimes`: every definition is a dateTime).
+#[derive(Debug, Clone)]
+pub(crate) struct KnownPath {
+    leaves: Leaves,
+    extension: bool,
+    plain_fits: [bool; 2],
+    datetimes: bool,
 }
 
 /// Kept for the thread's next parse, so that parsing a chain allocates only its final node list. A list grown
@@ -180,7 +195,7 @@ thread_local! {
 
 impl Drop for FilterParser<'_> {
     fn drop(&mut self) {
-        if self.stack.capacity() == 0 {
+        if self.stack.capacity() == 0 && self.nodes.capacity() == 0 {
             return;
         }
         let (mut nodes, mut stack) = (std::mem::take(&mut self.nodes), std::mem::take(&mut self.stack));
@@ -276,6 +291,8 @@ impl<'a> FilterParser<'a> {
     fn scratch(&mut self) {
         if self.stack.capacity() == 0 {
             let (nodes, stack) = SCRATCH.try_with(Cell::take).unwrap_or_default();
+            // A chain that made the stack the node list (`chain_end`) left the larger list as the nodes.
+            let (nodes, stack) = if stack.capacity() < nodes.capacity() { (stack, nodes) } else { (nodes, stack) };
             let (nodes, stack) = (nodes, if stack.capacity() == 0 { Vec::with_capacity(8) } else { stack });
             let old = std::mem::replace(&mut self.nodes, nodes);
             self.nodes.extend(old);
@@ -374,8 +391,10 @@ impl<'a> FilterParser<'a> {
         }
         let base = self.chain_start(first);
         loop {
-            let next = self.parse_and_exp(scope)?;
-            self.stack.push(next);
+            if !self.remembered_operand(scope, true) {
+                let next = self.parse_and_exp(scope)?;
+                self.stack.push(next);
+            }
             if !self.c.eat_spaced_keyword(b"or") {
                 break;
             }
@@ -393,14 +412,73 @@ impl<'a> FilterParser<'a> {
         }
         let base = self.chain_start(first);
         loop {
-            let next = self.parse_not_exp(scope)?;
-            self.stack.push(next);
+            if !self.remembered_operand(scope, false) {
+                let next = self.parse_not_exp(scope)?;
+                self.stack.push(next);
+            }
             if !self.c.eat_spaced_keyword(b"and") {
                 break;
             }
         }
         let (start, len) = self.chain_end(base);
         Ok(Term::And { start, len })
+    }
+
+    /// A chain's next operand at the resource when it is the common comparison of the path the memo holds
+    /// (`id eq "a" or id eq "b" or …`): `path op "string"`, a string without escapes that the values take as it
+    /// is. Pushed onto the stack, as the general reading would build it; for anything else, `false` with the
+    /// cursor unmoved, and the general reading takes the operand, errors included. In an `or` chain the
+    /// comparison is the whole operand only when no `and` follows it.
+    #[inline(always)]
+    fn remembered_operand(&mut self, scope: &Scope<'a>, or_operand: bool) -> bool {
+        if !matches!(scope, Scope::Root) {
+            return false;
+        }
+        let Some(memo) = self.memo.take() else { return false };
+        let pushed = self.push_remembered(&memo, or_operand);
+        self.memo = Some(memo);
+        pushed
+    }
+
+    #[inline(always)]
+    fn push_remembered(&mut self, memo: &Memo<'a>, or_operand: bool) -> bool {
+        let Some((_, target)) = &memo.compare else { return false };
+        let start = self.c.pos;
+        self.c.skip_ws();
+        let (src, at) = (self.c.src, self.c.pos);
+        let end = at + memo.token.len();
+        if src.as_bytes().get(at..end) != Some(memo.token.as_bytes()) {
+            self.c.pos = start;
+            return false;
+        }
+        // The path ends where the whitespace before the operator starts.
+        self.c.pos = end;
+        self.c.skip_ws();
+        let op = match self.c.two_byte_word().and_then(|[a, b]| compare_op_bytes(a, b)) {
+            Some(op) if self.c.pos > end && fits_plain(memo.plain_fits, op) => op,
+            _ => {
+                self.c.pos = start;
+                return false;
+            }
+        };
+        self.c.pos += 2;
+        self.c.skip_ws();
+        let Some(s) = self.c.plain_string() else {
+            self.c.pos = start;
+            return false;
+        };
+        if or_operand {
+            let after = self.c.pos;
+            if self.c.eat_spaced_keyword(b"and") {
+                self.c.pos = start;
+                return false;
+            }
+            self.c.pos = after;
+        }
+        let value = Prepared::Str { text: self.span(s), instant: None, boolean: None };
+        let path = Span { start: index(at), end: index(end) };
+        self.stack.push(Term::Compare { target: target.clone(), path, op, value });
+        true
     }
 
     /// Sets a chain's first operand aside; returns where its operands start on the stack.
@@ -413,6 +491,12 @@ impl<'a> FilterParser<'a> {
 
     /// Moves the operands of the chain starting at `base` to the node list: their place there.
     fn chain_end(&mut self, base: usize) -> (u32, u32) {
+        if base == 0 && self.nodes.is_empty() {
+            // The stack holds this chain's operands and nothing else, and the node list nothing yet: the stack
+            // becomes the node list as it is, and the empty list the stack.
+            std::mem::swap(&mut self.nodes, &mut self.stack);
+            return (0, index(self.nodes.len()));
+        }
         let start = self.nodes.len();
         self.nodes.extend(self.stack.drain(base..));
         (index(start), index(self.nodes.len() - start))
@@ -510,14 +594,27 @@ impl<'a> FilterParser<'a> {
         let path_at = self.c.pos;
         let path = self.c.parse_attr_path()?;
         let root = matches!(scope, Scope::Root);
+        let mut keep = false;
         if root && self.c.peek() != Some(b'[') {
             if let Some(memo) = self.memo.take() {
                 if memo.token == path.token {
-                    let term = self.parse_comparison(path.token, memo.lookup, &memo.defs, memo.compare.as_ref());
+                    let term = self.compare_remembered(path.token, &memo);
                     self.memo = Some(memo);
                     return term;
                 }
                 self.memo = Some(memo);
+            }
+            // A path compared twice in a row takes the general reading, which sets up the memo.
+            if !self.quirks.unqualified_extension && self.last != path.token {
+                match self.schemas.known_path(path.token) {
+                    Some(known) => {
+                        if let Some(term) = self.compare_known(&path, known) {
+                            self.last = path.token;
+                            return Ok(term);
+                        }
+                    }
+                    None => keep = true,
+                }
             }
         }
         let lookup = self.qualify(scope, &path);
@@ -528,6 +625,11 @@ impl<'a> FilterParser<'a> {
         self.learned = None;
         let term = self.parse_comparison(path.token, lookup, &defs, None)?;
         let leaves = self.learned.take();
+        if keep {
+            if let (Term::Compare { target, .. }, Some(leaves)) = (&term, &leaves) {
+                self.keep_path(&path, target, leaves);
+            }
+        }
         // Remembered the second time in a row, so that a lone comparison pays nothing for the memo.
         let again = std::mem::replace(&mut self.last, path.token) == path.token;
         if root && again {
@@ -535,7 +637,13 @@ impl<'a> FilterParser<'a> {
                 (Term::Compare { target, .. }, Some(leaves)) => Some((leaves, target.clone())),
                 _ => None,
             };
-            self.memo = Some(Box::new(Memo { token: path.token, lookup, defs, compare }));
+            let plain_fits = match &compare {
+                Some((leaves, target)) if !target.leaves.any_datetime() => {
+                    [Self::strings_fit(CompareOp::Eq, leaves), Self::strings_fit(CompareOp::Gt, leaves)]
+                }
+                _ => [false; 2],
+            };
+            self.memo = Some(Box::new(Memo { token: path.token, lookup, defs, compare, plain_fits }));
         }
         Ok(term)
     }
@@ -554,6 +662,82 @@ impl<'a> FilterParser<'a> {
             }
             None => lookup,
         }
+    }
+
+    /// Gives [`Schemas`]'s cache what the comparison of `path` (at the resource, as written) worked out.
+    #[cold]
+    fn keep_path(&mut self, path: &RawPath<'a>, target: &Target, leaves: &Defs<'a>) {
+        // The whole extension object (a bare extension URN) is named by a span of its own: not kept.
+        if target.name != self.span(path.name) {
+            return;
+        }
+        let any_datetime = target.leaves.any_datetime();
+        let plain_fits = match any_datetime {
+            false => [Self::strings_fit(CompareOp::Eq, leaves), Self::strings_fit(CompareOp::Gt, leaves)],
+            true => [false; 2],
+        };
+        let datetimes = any_datetime && leaves.as_slice().iter().flatten().all(|d| d.ty == AttrType::DateTime);
+        let known =
+            KnownPath { leaves: target.leaves.clone(), extension: target.container.is_some(), plain_fits, datetimes };
+        self.schemas.keep_path(path.token, known);
+    }
+
+    /// The comparison after `path` from what [`Schemas`]'s cache knows of it, for the common rest: an operator
+    /// and a string without escapes that compares as it is or as an xsd:dateTime. `None`, the cursor unmoved,
+    /// for anything else, which the general reading takes (errors included).
+    fn compare_known(&mut self, path: &RawPath<'a>, known: KnownPath) -> Option<Term> {
+        let path_end = self.c.pos;
+        self.c.skip_ws();
+        let op = self.c.two_byte_word().and_then(|[a, b]| compare_op_bytes(a, b));
+        let Some(op) = op.filter(|op| fits_plain(known.plain_fits, *op) || known.datetimes) else {
+            self.c.pos = path_end;
+            return None;
+        };
+        self.c.pos += 2;
+        self.c.skip_ws();
+        let Some(s) = self.c.plain_string() else {
+            self.c.pos = path_end;
+            return None;
+        };
+        let instant = if known.datetimes { compare::parse_datetime(s) } else { None };
+        if known.datetimes && instant.is_none() && !op.is_substring() {
+            self.c.pos = path_end;
+            return None;
+        }
+        if matches!(known.leaves, Leaves::PerKind(_)) {
+            self.per_kind = true;
+        }
+        let container = match path.urn {
+            Some(urn) if known.extension => Some(self.span(urn)),
+            _ => None,
+        };
+        let (name, sub) = (self.span(path.name), path.sub.map(|s| self.span(s)));
+        let target = Target { container, name, sub, leaves: known.leaves };
+        let value = Prepared::Str { text: self.span(s), instant, boolean: None };
+        Some(Term::Compare { target, path: self.span(path.token), op, value })
+    }
+
+    /// [`FilterParser::parse_comparison`] after the path the memo holds. The common rest, an operator and a string
+    /// without escapes that the values take as it is, is built here from what the memo knows; anything else
+    /// (errors included) goes the general way from the path's end.
+    #[inline(always)]
+    fn compare_remembered(&mut self, written: &'a str, memo: &Memo<'a>) -> Result<Term, Error> {
+        if let Some((_, target)) = &memo.compare {
+            let path_end = self.c.pos;
+            self.c.skip_ws();
+            if let Some(op) = self.c.two_byte_word().and_then(|[a, b]| compare_op_bytes(a, b)) {
+                if fits_plain(memo.plain_fits, op) {
+                    self.c.pos += 2;
+                    self.c.skip_ws();
+                    if let Some(s) = self.c.plain_string() {
+                        let value = Prepared::Str { text: self.span(s), instant: None, boolean: None };
+                        return Ok(Term::Compare { target: target.clone(), path: self.span(written), op, value });
+                    }
+                }
+            }
+            self.c.pos = path_end;
+        }
+        self.parse_comparison(written, memo.lookup, &memo.defs, memo.compare.as_ref())
     }
 
     /// The rest of an attrExp after its path: `SP "pr"` or `SP compareOp SP compValue`. `written` is the path as
@@ -788,6 +972,10 @@ impl<'a> FilterParser<'a> {
             (Scope::Root, Some(urn)) => Ok(Defs::repeat(self.schemas.qualified(urn, path.name), slots)),
             (Scope::Root, None) => {
                 let entry = self.schemas.name_entry(path.name);
+                // A common attribute (`id`, `externalId`, `meta`) is the same in every slot.
+                if let Some(common) = self.schemas.common_of(entry) {
+                    return Ok(Defs::repeat(Some(common), slots));
+                }
                 Ok(Defs::from_fn(slots, |slot| self.schemas.in_slot(entry, slot.checked_sub(1))))
             }
             (Scope::Element { parent, .. }, Some(_)) => Err(self.c.error(
@@ -871,10 +1059,7 @@ impl<'a> FilterParser<'a> {
     /// A string compValue as evaluation uses it; `text`, its span when it is not part of the source.
     #[inline(always)]
     fn prepare_str(&mut self, s: &str, text: Option<Span>, boolean_string: bool, target: &Target) -> Prepared {
-        let datetime = match &target.leaves {
-            Leaves::One(leaf) => leaf.datetime,
-            Leaves::PerKind(leaves) => leaves.iter().any(|l| l.datetime),
-        };
+        let datetime = target.leaves.any_datetime();
         let instant = match self.checked_instant.take() {
             Some((at, len, instant)) if datetime && (at, len) == (s.as_ptr() as usize, s.len()) => Some(instant),
             _ if datetime => compare::parse_datetime(s),
@@ -998,6 +1183,16 @@ impl<'a> FilterParser<'a> {
     }
 }
 
+/// Whether a plain string fits for `op`, of the pair for the operators that do not order and those that do.
+fn fits_plain(plain_fits: [bool; 2], op: CompareOp) -> bool {
+    let [plain, ordering] = plain_fits;
+    if op.is_ordering() {
+        ordering
+    } else {
+        plain
+    }
+}
+
 /// `compareOp`, case-insensitive.
 fn compare_op(word: &str) -> Option<CompareOp> {
     let &[a, b] = word.as_bytes() else { return None };
@@ -1080,6 +1275,105 @@ mod tests {
             }
         }
         assert_eq!(pairs, 2 * operands.len() * operands.len());
+    }
+
+    /// A remembered comparison that an `and` follows is the first operand of that `and`, not an operand of the
+    /// `or`; inside brackets a name the memo holds is a sub-attribute and resolves as one.
+    #[test]
+    fn a_remembered_comparison_keeps_its_place() {
+        let ast = |t: &str| Filter::parse(t).unwrap().ast().clone();
+        let (a, b) = (ast(r#"userName eq "a""#), ast(r#"title eq "b""#));
+        let chain = ast(r#"userName eq "a" or userName eq "a" or userName eq "a" and title eq "b" or userName eq "a""#);
+        let and = Expr::And(vec![a.clone(), b.clone()]);
+        assert_eq!(chain, Expr::Or(vec![a.clone(), a.clone(), and, a.clone()]));
+        let chain = ast(r#"userName eq "a" and userName eq "a" and userName eq "a" or title eq "b""#);
+        assert_eq!(chain, Expr::Or(vec![Expr::And(vec![a.clone(), a.clone(), a.clone()]), b]));
+        // `type` at the resource is no attribute; in `emails[…]` it is the email's type.
+        let f =
+            Filter::parse(r#"type eq "work" or type eq "work" or emails[type eq "work" or type eq "home"]"#).unwrap();
+        assert!(f.matches(&json!({"emails": [{"type": "home", "value": "x@example.com"}]})));
+        assert!(f.matches(&json!({"emails": [{"type": "work", "value": "x@example.com"}]})));
+        assert!(!f.matches(&json!({"emails": [{"type": "other", "value": "x@example.com"}]})));
+        let text =
+            r#"userName eq "a" or userName eq "a" or userName  gt   "b" or userName eq "c\u0041" or userName pr"#;
+        let f = Filter::parse(text).unwrap();
+        assert_eq!(
+            f.to_string(),
+            r#"userName eq "a" or userName eq "a" or userName gt "b" or userName eq "cA" or userName pr"#
+        );
+    }
+
+    /// A path the schemas' cache knows parses as a path resolved anew: same tree, same matches, same errors at
+    /// the same positions; and each `Schemas` has its own cache, emptied by a change.
+    #[test]
+    fn a_cached_path_means_what_a_resolved_one_means() {
+        let texts = [
+            r#"userName eq "Bjensen""#,
+            r#"USERNAME sw "b""#,
+            r#"meta.lastModified gt "2011-05-13T04:42:34Z""#,
+            r#"meta.lastModified co "2011""#,
+            r#"meta.lastModified gt "yesterday""#,
+            r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Eng""#,
+            r#"urn:ietf:params:scim:schemas:core:2.0:User:userName eq "bjensen""#,
+            r#"displayName eq "eng""#,
+            r#"emails.value co "example.com""#,
+            r#"userName eq 5"#,
+            r#"userName gt "a" and userName lt "c""#,
+            r#"title eq "x" or userName eq "bjensen" or title eq "y""#,
+        ];
+        let docs = [
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "Bjensen", "title": "y",
+                   "emails": [{"value": "b@example.com"}], "meta": {"lastModified": "2012-01-01T00:00:00Z"},
+                   "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "eng"}}),
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Eng"}),
+        ];
+        let outcome = |text: &str, options: &Options| match Filter::parse_with(text, options) {
+            Ok(f) => Ok((f.to_string(), docs.iter().map(|d| f.matches(d)).collect::<Vec<_>>())),
+            Err(e) => Err((e.code().to_string(), e.position())),
+        };
+        let warm = Options::new();
+        for text in texts {
+            let cold = outcome(text, &Options::new().with_schemas(crate::Schemas::builtin()));
+            assert_eq!(outcome(text, &warm), cold, "{text}");
+            assert_eq!(outcome(text, &warm), cold, "{text} again");
+        }
+        // userName made caseExact in other schemas: their filters compare exactly, the built-in ones do not.
+        let mut exact = crate::Schemas::builtin();
+        let mut user = exact.schema("urn:ietf:params:scim:schemas:core:2.0:User").unwrap().clone();
+        user.attributes.iter_mut().filter(|a| a.name == "userName").for_each(|a| a.case_exact = true);
+        let text = r#"userName eq "bjensen""#;
+        let doc = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "Bjensen"});
+        let exact_options = Options::new().with_schemas(exact.clone());
+        assert!(Filter::parse_with(text, &warm).unwrap().matches(&doc));
+        assert!(Filter::parse_with(text, &exact_options).unwrap().matches(&doc));
+        exact.add_schema(user);
+        let exact_options = Options::new().with_schemas(exact);
+        assert!(!Filter::parse_with(text, &exact_options).unwrap().matches(&doc));
+        assert!(!Filter::parse_with(text, &exact_options).unwrap().matches(&doc));
+        assert!(Filter::parse_with(text, &warm).unwrap().matches(&doc));
+    }
+
+    /// The cache of paths finds names ignoring case, keeps a bounded number, and forgets them all when the
+    /// schemas change.
+    #[test]
+    fn the_path_cache_is_bounded_and_emptied_by_a_change() {
+        use super::{KnownPath, Leaf, Leaves};
+        let known = || KnownPath {
+            leaves: Leaves::One(Leaf::default()),
+            extension: false,
+            plain_fits: [true; 2],
+            datetimes: false,
+        };
+        let mut schemas = crate::Schemas::builtin();
+        for i in 0..100 {
+            schemas.keep_path(&format!("attr{i}"), known());
+        }
+        assert!(schemas.known_path("ATTR0").is_some());
+        assert!(schemas.known_path("attr99").is_none());
+        assert!(schemas.known_path("attr").is_none());
+        let user = schemas.schema("urn:ietf:params:scim:schemas:core:2.0:User").unwrap().clone();
+        schemas.add_schema(user);
+        assert!(schemas.known_path("attr0").is_none());
     }
 
     /// An error in a comparison whose path the memo resolved carries its own position.

@@ -3,9 +3,28 @@
 //! case-insensitive scan of the common attributes and of every core schema.
 
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{OnceLock, PoisonError, RwLock};
 
 use super::{Attribute, Schemas};
+use crate::filter::parser::KnownPath;
+
+/// How many resolved paths [`PathCache`] keeps; the paths found after it is full are resolved every time.
+const PATHS_KEPT: usize = 64;
+/// The longest path [`PathCache`] keeps.
+const PATH_KEPT_LEN: usize = 256;
+
+/// Attribute paths at the resource that filters compared, with what their comparisons need of the schemas
+/// ([`KnownPath`]), so that a path is resolved once per `Schemas` rather than once per parse. Part of the lazily
+/// built index, so every change of the schemas empties it; bounded by `PATHS_KEPT`.
+#[derive(Debug, Default)]
+pub(crate) struct PathCache(RwLock<Vec<(u64, Box<str>, KnownPath)>>);
+
+impl Clone for PathCache {
+    /// An empty cache: a copy resolves its paths anew.
+    fn clone(&self) -> PathCache {
+        PathCache::default()
+    }
+}
 
 /// One unqualified name: the common attribute it names, else per resource type the core schema's attribute.
 #[derive(Debug, Clone)]
@@ -22,6 +41,7 @@ pub(super) struct NameIndex {
     /// Open addressing, linear probing: 0 is empty, else an index into `entries` plus one. At most half full.
     table: Box<[u32]>,
     entries: Vec<Entry>,
+    paths: PathCache,
 }
 
 /// A hash of `s` that ignores ASCII case: every byte is folded with `| 0x20`, which maps upper to lower case
@@ -191,6 +211,32 @@ impl Schemas {
     /// What the table holds for the unqualified `name`; [`Schemas::in_slot`] reads it.
     pub(crate) fn name_entry(&self, name: &str) -> Option<&Entry> {
         self.index.0.get_or_init(|| NameIndex::build(self)).get(name)
+    }
+
+    /// What the cache holds for the path `token` (compared ignoring ASCII case).
+    pub(crate) fn known_path(&self, token: &str) -> Option<KnownPath> {
+        let index = self.index.0.get_or_init(|| NameIndex::build(self));
+        let hash = fold_hash(token);
+        let paths = index.paths.0.read().unwrap_or_else(PoisonError::into_inner);
+        paths.iter().find(|(h, key, _)| *h == hash && eq_lowered(key, token)).map(|(.., known)| known.clone())
+    }
+
+    /// Keeps what a comparison of `token` needs, while the cache has room.
+    pub(crate) fn keep_path(&self, token: &str, known: KnownPath) {
+        if token.len() > PATH_KEPT_LEN {
+            return;
+        }
+        let index = self.index.0.get_or_init(|| NameIndex::build(self));
+        let hash = fold_hash(token);
+        let mut paths = index.paths.0.write().unwrap_or_else(PoisonError::into_inner);
+        if paths.len() < PATHS_KEPT && !paths.iter().any(|(h, key, _)| *h == hash && eq_lowered(key, token)) {
+            paths.push((hash, token.to_ascii_lowercase().into(), known));
+        }
+    }
+
+    /// The common attribute a name (its [`Schemas::name_entry`]) means whatever the resource type, if any.
+    pub(crate) fn common_of(&self, entry: Option<&Entry>) -> Option<&Attribute> {
+        self.common.get(entry?.common? as usize)
     }
 
     /// The attribute a name (its [`Schemas::name_entry`]) means in resource type `kind` (`None`: type unknown).
