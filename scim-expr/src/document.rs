@@ -288,6 +288,17 @@ impl PartialEq for DocRef<'_> {
     }
 }
 
+/// Byte equality of two slices of the same length, without a call to `memcmp` for the short ones attribute names
+/// are.
+#[inline]
+fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() <= 16 {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+    } else {
+        a == b
+    }
+}
+
 impl<'d> DocRef<'d> {
     #[inline]
     fn entry(&self) -> Entry {
@@ -338,12 +349,14 @@ impl<'d> DocRef<'d> {
             }
         };
         // The exact spelling first: one length comparison per key, and one byte comparison for the usual hit.
-        for j in 0..n {
-            if let Some((off, k)) = key(j) {
-                if k == want {
-                    return Some(self.child(off + 1));
-                }
+        let exact = |off: &&u32| match self.doc.tape.get(at + **off as usize) {
+            Some(Entry::Key { start, len }) => {
+                *len as usize == want.len() && short_eq(self.doc.bytes_at(*start, *len), want)
             }
+            _ => false,
+        };
+        if let Some(off) = if from_end { offsets.iter().rev().find(exact) } else { offsets.iter().find(exact) } {
+            return Some(self.child(*off as usize + 1));
         }
         if !fold {
             return None;
@@ -530,6 +543,14 @@ impl Host for DocRef<'_> {
     #[inline]
     fn eq_value(&self, v: &Value) -> Result<bool, Infallible> {
         Ok(self.equals(v))
+    }
+
+    #[inline]
+    fn member_eq(&self, name: &str, v: &Value) -> Result<Option<bool>, Infallible> {
+        Ok(self.find(name, true).and_then(|m| match m.entry() {
+            Entry::Null => None,
+            _ => Some(m.equals(v)),
+        }))
     }
 }
 

@@ -69,6 +69,17 @@ pub trait Host: Node {
     fn eq_value(&self, v: &Value) -> Result<bool, Self::Error> {
         eq_value(self, v)
     }
+
+    /// Whether member `name` (as [`Node::get`] finds it: the exact key, else the smallest equal ignoring ASCII
+    /// case) equals `v` ([`eq_value`](Host::eq_value)); `None` when the member is absent or null, or for a
+    /// non-object. The read a scan of a large multi-valued attribute makes per element (does a group member's
+    /// `value` equal the one being added?); a host that can answer it in one step overrides it.
+    fn member_eq(&self, name: &str, v: &Value) -> Result<Option<bool>, Self::Error> {
+        match self.get(name)? {
+            Some(m) if !matches!(m.view()?, View::Null) => m.eq_value(v).map(Some),
+            _ => Ok(None),
+        }
+    }
 }
 
 /// [`Host::elements`] through [`Node::index`].
@@ -160,6 +171,10 @@ impl Host for &Value {
 
     fn eq_value(&self, v: &Value) -> Result<bool, Infallible> {
         Ok(**self == *v)
+    }
+
+    fn member_eq(&self, name: &str, v: &Value) -> Result<Option<bool>, Infallible> {
+        Ok(sure(Node::get(self, name)).filter(|m| !m.is_null()).map(|m| m == v))
     }
 }
 
@@ -445,6 +460,17 @@ impl<'a, H: Host> Host for LazyRef<'a, H> {
             LazyRef::Host(h) => h.eq_value(v),
             LazyRef::Value(own) => Ok(**own == *v),
             LazyRef::Object(_) | LazyRef::Array(_) => eq_value(self, v),
+        }
+    }
+
+    fn member_eq(&self, name: &str, v: &Value) -> Result<Option<bool>, H::Error> {
+        match self {
+            LazyRef::Host(h) => h.member_eq(name, v),
+            LazyRef::Value(own) => Ok(sure(own.member_eq(name, v))),
+            LazyRef::Object(_) | LazyRef::Array(_) => match self.get(name)? {
+                Some(m) if !matches!(m.view()?, View::Null) => m.eq_value(v).map(Some),
+                _ => Ok(None),
+            },
         }
     }
 }

@@ -1152,8 +1152,7 @@ fn identity(v: &Value) -> Identity<'_> {
 /// is read only when the values are equal, so that scanning a large group reads one member of each element.
 fn same_value<N: Host>(existing: &N, adding: &Value, adding_id: Identity<'_>) -> Result<bool, N::Error> {
     let Some((value, kind)) = adding_id else { return existing.eq_value(adding) };
-    let Some(existing_value) = identity_value(existing)? else { return Ok(false) };
-    if !existing_value.eq_value(value)? {
+    if existing.member_eq("value", value)? != Some(true) {
         return Ok(false);
     }
     match kind {
