@@ -8,25 +8,8 @@ use scim_expr::overlay::{Failure, Host};
 use scim_expr::{DocRef, Document, Error, Filter, Node, Patch};
 use serde_json::{json, Value};
 
-/// A small deterministic generator (xorshift64*), so that a failure reproduces.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
+mod common;
+use common::Rng;
 
 /// Keys that collide ignoring case, sort around each other, are empty, escaped or not ASCII.
 const KEYS: &[&str] = &[

@@ -23,21 +23,8 @@ fn user() -> Value {
     })
 }
 
-/// xorshift64*: reproducible choices without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[(self.next() % items.len() as u64) as usize]
-    }
-}
+mod common;
+use common::Rng;
 
 const PATHS: &[Option<&str>] = &[
     None,
@@ -86,19 +73,20 @@ fn writes_in_place(path: Option<&str>) -> bool {
 
 fn random_operation(rng: &mut Rng, ops: &[&str], in_place: bool) -> Value {
     let mut op = json!({"op": rng.pick(ops)});
-    let mut path = *rng.pick(PATHS);
+    let mut path = rng.pick(PATHS);
     // Writing into existing values is not idempotent next to an add that appends a value it then rewrites
     // (`add emails X` then `add emails.display "d"` appends X again the second time), nor when the write changes
     // what a filter selects (`emails[type eq "work"]` given a new `type`). The add-only property therefore writes
     // in place only in one-operation requests, and never through that filter.
     while ops == ["add"] && (path == Some(r#"emails[type eq "work"]"#) || (!in_place && writes_in_place(path))) {
-        path = *rng.pick(PATHS);
+        path = rng.pick(PATHS);
     }
     if let Some(path) = path {
         op["path"] = json!(path);
     }
     if op["op"] != "remove" {
-        op["value"] = rng.pick(&values()).clone();
+        let values = values();
+        op["value"] = values[rng.below(values.len())].clone();
     }
     op
 }
