@@ -49,7 +49,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::compare::Num;
-use crate::error::ErrorKind;
+use crate::error::{json_position, ErrorKind};
 use crate::node::{Node, View};
 use crate::overlay::{Host, Lazy};
 use crate::Error;
@@ -154,11 +154,7 @@ impl Document {
         let built = Seed(&mut b).deserialize(&mut de).and_then(|()| de.end());
         match built {
             Ok(()) => b.finish().map_err(|m| Error::document(ErrorKind::TooLong, m)),
-            Err(e) => {
-                // At the end of the input serde_json names the last character read; the problem is past it.
-                let at = if e.is_eof() { text.len() } else { byte_offset(text, e.line(), e.column()) };
-                Err(b.error(&e).with_position(at))
-            }
+            Err(e) => Err(b.error(&e).with_position(json_position(text, &e))),
         }
     }
 
@@ -171,12 +167,7 @@ impl Document {
     /// assert_eq!((e.code(), e.position()), ("document.invalid_utf8", Some(7)));
     /// ```
     pub fn from_json_slice(bytes: &[u8]) -> Result<Document, Error> {
-        let text = std::str::from_utf8(bytes).map_err(|e| {
-            let at = e.valid_up_to();
-            Error::document(ErrorKind::InvalidUtf8, format!("the JSON text is not UTF-8: invalid byte at {at}"))
-                .with_position(at)
-        })?;
-        Document::from_json_str(text)
+        Document::from_json_str(std::str::from_utf8(bytes).map_err(|e| Error::utf8_text(&e))?)
     }
 
     /// The document holding `v`. Fails (`document.too_deep`) only when `v` nests arrays and objects deeper than
@@ -668,6 +659,27 @@ impl Builder {
         }
     }
 
+    /// Ends the array or object whose entry is at `at` (its `len` items' offsets are at `items` in the item
+    /// table): writes its entry, built by `entry(len, span, items)`, and leaves its level.
+    fn close<E: de::Error>(
+        &mut self,
+        at: usize,
+        items: Option<u32>,
+        len: usize,
+        entry: fn(u32, u32, u32) -> Entry,
+    ) -> Result<(), E> {
+        let span = self.offset_from(at);
+        match (items, u32::try_from(len), self.tape.get_mut(at)) {
+            (Some(items), Ok(len), Some(slot)) if !self.too_large => *slot = entry(len, span, items),
+            _ => {
+                self.too_large = true;
+                return Err(E::custom(TOO_LARGE));
+            }
+        }
+        self.depth -= 1;
+        Ok(())
+    }
+
     fn enter<E: de::Error>(&mut self) -> Result<(), E> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -717,13 +729,6 @@ impl Builder {
         self.tape.extend(members);
         offsets
     }
-}
-
-/// serde_json reports a 1-based line and a 1-based byte column (0 at the end of a line it has just left).
-fn byte_offset(text: &str, line: usize, column: usize) -> usize {
-    let line_start: usize =
-        text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>().min(text.len());
-    (line_start + column.saturating_sub(1)).min(text.len())
 }
 
 /// Deserializes one value onto the builder's tape.
@@ -850,16 +855,7 @@ impl<'de> Visitor<'de> for Seed<'_> {
         let len = b.open.len() - base;
         let items = u32::try_from(b.items.len()).ok();
         b.items.extend(b.open.drain(base..));
-        let span = b.offset_from(at);
-        match (items, u32::try_from(len), b.tape.get_mut(at)) {
-            (Some(items), Ok(len), Some(slot)) if !b.too_large => *slot = Entry::Array { len, span, items },
-            _ => {
-                b.too_large = true;
-                return Err(de::Error::custom(TOO_LARGE));
-            }
-        }
-        b.depth -= 1;
-        Ok(())
+        b.close(at, items, len, |len, span, items| Entry::Array { len, span, items })
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
@@ -878,18 +874,9 @@ impl<'de> Visitor<'de> for Seed<'_> {
         }
         let offsets = b.settle_object(at, base);
         let keys = u32::try_from(b.items.len()).ok();
-        let len = u32::try_from(offsets.len()).ok();
+        let len = offsets.len();
         b.items.extend(offsets);
-        let span = b.offset_from(at);
-        match (keys, len, b.tape.get_mut(at)) {
-            (Some(keys), Some(len), Some(slot)) if !b.too_large => *slot = Entry::Object { len, span, keys },
-            _ => {
-                b.too_large = true;
-                return Err(de::Error::custom(TOO_LARGE));
-            }
-        }
-        b.depth -= 1;
-        Ok(())
+        b.close(at, keys, len, |len, span, keys| Entry::Object { len, span, keys })
     }
 }
 

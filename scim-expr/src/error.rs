@@ -356,6 +356,39 @@ impl Error {
         Error::new(Domain::Document, kind, None, message.into())
     }
 
+    /// The error for JSON text that serde_json could not parse (`e` from parsing `text`): `document.invalid_json`
+    /// at the byte where it failed (the end of the text when it ended too soon), or `document.too_deep` when
+    /// serde_json's nesting limit stopped it.
+    ///
+    /// ```
+    /// use scim_expr::Error;
+    /// let text = r#"{"userName": }"#;
+    /// let e = Error::json_text(text, &serde_json::from_str::<serde_json::Value>(text).unwrap_err());
+    /// assert_eq!((e.code(), e.position()), ("document.invalid_json", Some(13)));
+    /// ```
+    pub fn json_text(text: &str, e: &serde_json::Error) -> Error {
+        let kind = if e.to_string().starts_with("recursion limit exceeded") {
+            ErrorKind::TooDeep
+        } else {
+            ErrorKind::InvalidJson
+        };
+        Error::document(kind, format!("the JSON text does not parse: {e}")).with_position(json_position(text, e))
+    }
+
+    /// The error for bytes that are not UTF-8 where JSON text was expected: `document.invalid_utf8` at the first
+    /// bad byte.
+    ///
+    /// ```
+    /// use scim_expr::Error;
+    /// let e = Error::utf8_text(&std::str::from_utf8(b"[\"\xff\"]").unwrap_err());
+    /// assert_eq!((e.code(), e.position()), ("document.invalid_utf8", Some(2)));
+    /// ```
+    pub fn utf8_text(e: &std::str::Utf8Error) -> Error {
+        let at = e.valid_up_to();
+        Error::document(ErrorKind::InvalidUtf8, format!("the JSON text is not UTF-8: invalid byte at {at}"))
+            .with_position(at)
+    }
+
     /// The same error with its position set to byte `at` of the input (for bindings reporting where JSON text
     /// failed to parse).
     pub fn with_position(mut self, at: usize) -> Error {
@@ -507,6 +540,23 @@ impl fmt::Debug for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// The byte of `text` where serde_json's error `e` is: at the end of the input serde_json names the last character
+/// read, and the problem is past it.
+pub(crate) fn json_position(text: &str, e: &serde_json::Error) -> usize {
+    if e.is_eof() {
+        text.len()
+    } else {
+        byte_offset(text, e.line(), e.column())
+    }
+}
+
+/// The byte offset of serde_json's 1-based line and 1-based byte column (0 at the end of a line it has just left).
+fn byte_offset(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize =
+        text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>().min(text.len());
+    (line_start + column.saturating_sub(1)).min(text.len())
+}
 
 #[cfg(test)]
 mod tests {

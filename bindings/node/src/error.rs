@@ -78,7 +78,8 @@ pub fn throw_options(js: Js, err: OptionsError) -> napi::Error {
 /// `document.too_deep` when serde_json's nesting limit (128) stopped it.
 pub fn throw_json(js: Js, err: &serde_json::Error, text: &str, what: &str) -> napi::Error {
     let msg = err.to_string();
-    if msg.starts_with("recursion limit exceeded") {
+    let parsed = Error::json_text(text, err);
+    if parsed.kind() == scim_expr::ErrorKind::TooDeep {
         let e = Error::document(
             scim_expr::ErrorKind::TooDeep,
             format!("the {what} nests arrays and objects deeper than 128 levels"),
@@ -86,12 +87,6 @@ pub fn throw_json(js: Js, err: &serde_json::Error, text: &str, what: &str) -> na
         return throw(js, &e, None);
     }
     let e = Error::document(scim_expr::ErrorKind::InvalidJson, format!("the {what} is not JSON: {msg}"))
-        .with_position(byte_offset(text, err.line(), err.column()));
+        .with_position(parsed.position().unwrap_or(text.len()));
     throw(js, &e, Some(text))
-}
-
-/// The byte offset of serde_json's 1-based line and column (which counts bytes).
-fn byte_offset(text: &str, line: usize, column: usize) -> usize {
-    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
-    (start + column.saturating_sub(1)).min(text.len())
 }

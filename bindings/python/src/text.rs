@@ -1,6 +1,6 @@
 //! Text helpers that need no Python: byte offsets to code points, JSON text to values, nesting depth.
 
-use scim_expr::{Error, ErrorKind};
+use scim_expr::Error;
 use serde_json::Value;
 
 /// The number of code points before byte `at` of `source` (the index Python's `str` uses). An offset inside a
@@ -17,28 +17,8 @@ pub fn code_points(source: &[u8], at: usize) -> usize {
 /// Parses JSON text: bytes that are not UTF-8 are `document.invalid_utf8`, text that is not JSON
 /// `document.invalid_json` (nesting past serde_json's 128 levels `document.too_deep`), each with the byte position.
 pub fn parse_json(bytes: &[u8]) -> Result<Value, Error> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let at = e.valid_up_to();
-        Error::document(ErrorKind::InvalidUtf8, format!("the JSON text is not UTF-8: invalid byte at {at}"))
-            .with_position(at)
-    })?;
-    serde_json::from_str(text).map_err(|e| {
-        // At the end of the input serde_json names the last character read; the problem is past it.
-        let at = if e.is_eof() { text.len() } else { byte_offset(text, e.line(), e.column()) };
-        let kind = if e.to_string().starts_with("recursion limit exceeded") {
-            ErrorKind::TooDeep
-        } else {
-            ErrorKind::InvalidJson
-        };
-        Error::document(kind, format!("the JSON text does not parse: {e}")).with_position(at)
-    })
-}
-
-/// serde_json reports a 1-based line and a 1-based byte column (0 at the end of a line it has just left).
-fn byte_offset(text: &str, line: usize, column: usize) -> usize {
-    let line_start: usize =
-        text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>().min(text.len());
-    (line_start + column.saturating_sub(1)).min(text.len())
+    let text = std::str::from_utf8(bytes).map_err(|e| Error::utf8_text(&e))?;
+    serde_json::from_str(text).map_err(|e| Error::json_text(text, &e))
 }
 
 /// The deepest nesting of arrays and objects in `v` (a scalar is 0), counted with an explicit stack; stops
