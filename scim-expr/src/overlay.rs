@@ -80,6 +80,64 @@ pub trait Host: Node {
             _ => Ok(None),
         }
     }
+
+    /// Calls `f(i, s)` for each element `i` of an array, in order, until `f` returns `false`: `s` is the
+    /// element's member `name` (as [`Node::get`] finds it) when that member is a string, `None` when it is not
+    /// (absent, another type, or the element is not an object). Nothing for a non-array.
+    ///
+    /// What the PATCH engine reads of every element of a large multi-valued attribute to find those a request
+    /// names (a group's members by their `value`s). The default reads each element through
+    /// [`index`](Node::index) and [`get`](Node::get); a host that holds its arrays compactly answers in one loop.
+    fn element_strings(&self, name: &str, f: &mut dyn FnMut(usize, Option<&str>) -> bool) -> Result<(), Self::Error> {
+        element_strings_by_index(self, name, f)
+    }
+
+    /// The first element of an array, at position `from` or after, whose member `name` (as [`Node::get`] finds
+    /// it) is a string equal to one of `wants`: its position, and the position in `wants` of the first string it
+    /// equals. `None` when no element is, or for a non-array.
+    ///
+    /// The search adding a few values to a large multi-valued attribute makes (is this member already in the
+    /// group?). The default goes through [`element_strings`](Host::element_strings).
+    fn find_element_string(
+        &self,
+        name: &str,
+        wants: &[&str],
+        from: usize,
+    ) -> Result<Option<(usize, usize)>, Self::Error> {
+        let mut found = None;
+        self.element_strings(name, &mut |i, s| {
+            if i >= from {
+                if let Some(j) = s.and_then(|s| wants.iter().position(|w| *w == s)) {
+                    found = Some((i, j));
+                }
+            }
+            found.is_none()
+        })?;
+        Ok(found)
+    }
+}
+
+/// [`Host::element_strings`] through [`Node::index`] and [`Node::get`].
+fn element_strings_by_index<N: Node>(
+    n: &N,
+    name: &str,
+    f: &mut dyn FnMut(usize, Option<&str>) -> bool,
+) -> Result<(), N::Error> {
+    let View::Array(len) = n.view()? else { return Ok(()) };
+    for i in 0..len {
+        let Some(element) = n.index(i)? else { break };
+        let more = match element.get(name)? {
+            Some(m) => match m.view()? {
+                View::String(s) => f(i, Some(&s)),
+                _ => f(i, None),
+            },
+            None => f(i, None),
+        };
+        if !more {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// [`Host::elements`] through [`Node::index`].
@@ -175,6 +233,15 @@ impl Host for &Value {
 
     fn member_eq(&self, name: &str, v: &Value) -> Result<Option<bool>, Infallible> {
         Ok(sure(Node::get(self, name)).filter(|m| !m.is_null()).map(|m| m == v))
+    }
+
+    fn element_strings(&self, name: &str, f: &mut dyn FnMut(usize, Option<&str>) -> bool) -> Result<(), Infallible> {
+        for (i, element) in self.as_array().into_iter().flatten().enumerate() {
+            if !f(i, sure(Node::get(&element, name)).and_then(Value::as_str)) {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -471,6 +538,37 @@ impl<'a, H: Host> Host for LazyRef<'a, H> {
                 Some(m) if !matches!(m.view()?, View::Null) => m.eq_value(v).map(Some),
                 _ => Ok(None),
             },
+        }
+    }
+
+    fn element_strings(&self, name: &str, f: &mut dyn FnMut(usize, Option<&str>) -> bool) -> Result<(), H::Error> {
+        match self {
+            LazyRef::Host(h) => h.element_strings(name, f),
+            LazyRef::Value(v) => {
+                sure(v.element_strings(name, f));
+                Ok(())
+            }
+            LazyRef::Array(_) => element_strings_by_index(self, name, f),
+            LazyRef::Object(_) => Ok(()),
+        }
+    }
+
+    fn find_element_string(&self, name: &str, wants: &[&str], from: usize) -> Result<Option<(usize, usize)>, H::Error> {
+        match self {
+            LazyRef::Host(h) => h.find_element_string(name, wants, from),
+            LazyRef::Value(v) => Ok(sure(v.find_element_string(name, wants, from))),
+            LazyRef::Array(_) | LazyRef::Object(_) => {
+                let mut found = None;
+                element_strings_by_index(self, name, &mut |i, s| {
+                    if i >= from {
+                        if let Some(j) = s.and_then(|s| wants.iter().position(|w| *w == s)) {
+                            found = Some((i, j));
+                        }
+                    }
+                    found.is_none()
+                })?;
+                Ok(found)
+            }
         }
     }
 }
