@@ -51,7 +51,7 @@ use serde_json::Value;
 use crate::compare::{head, same_str, tail, Num};
 use crate::error::{json_position, ErrorKind};
 use crate::node::{Node, View};
-use crate::overlay::{Host, Lazy};
+use crate::overlay::{kept_elements, Host, Lazy};
 use crate::Error;
 
 /// The deepest nesting of arrays and objects a document holds: the default
@@ -667,6 +667,12 @@ impl Lazy<DocRef<'_>> {
             Lazy::Owned(v) => v.clone(),
             Lazy::Object(members) => Value::Object(members.iter().map(|(k, v)| (k.clone(), v.to_value())).collect()),
             Lazy::Array(items) => Value::Array(items.iter().map(|i| i.to_value()).collect()),
+            Lazy::Spliced { host, removed, appended } => {
+                let elements: Vec<DocRef<'_>> = host.iter_elements().collect();
+                Value::Array(
+                    kept_elements(&elements, removed).map(DocRef::to_value).chain(appended.iter().cloned()).collect(),
+                )
+            }
         }
     }
 }

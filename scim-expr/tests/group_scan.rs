@@ -277,3 +277,52 @@ fn every_host_reports_the_same_element_strings_and_finds_the_same_first_match() 
         assert_eq!(document.root().find_element_string(name, &wants, from).unwrap(), expected, "#{case} Document find");
     }
 }
+
+/// One of the operations a request on a group's members makes, for a sequence of them.
+fn operation(rng: &mut Rng) -> Value {
+    match rng.below(5) {
+        0 => json!({"op": "add", "path": "members",
+            "value": (0..1 + rng.below(10)).map(|_| json!({"value": rng.pick(&STRINGS)})).collect::<Vec<_>>()}),
+        1 => json!({"op": "remove", "path": format!("members[value eq {}]", json!(rng.pick(&STRINGS)))}),
+        2 => json!({"op": "remove", "path": "members",
+            "value": (0..1 + rng.below(10)).map(|_| json!({"value": rng.pick(&STRINGS)})).collect::<Vec<_>>()}),
+        // Writes into one element: the array is listed element by element from there on.
+        3 => json!({"op": "add", "path": format!("members[value eq {}].type", json!(rng.pick(&STRINGS))),
+            "value": "User"}),
+        _ => json!({"op": "add", "path": "members", "value": {"value": rng.pick(&STRINGS), "type": "Group"}}),
+    }
+}
+
+#[test]
+fn a_sequence_of_removals_and_additions_gives_what_it_gives_in_place() {
+    // The overlay keeps a large array as the host's plus removed positions and appended values through any
+    // number of removals and additions; reads between them (the next operation's scan) and the final result must
+    // be what the same request gives on a `Value` in place.
+    let mut rng = Rng(0x5eed_0005);
+    let options = Options::new().with_quirks(Quirks::preset("entra").unwrap());
+    let mut compared = 0;
+    for case in 0..800 {
+        let doc = group(&mut rng);
+        let ops: Vec<Value> = (0..1 + rng.below(5)).map(|_| operation(&mut rng)).collect();
+        let request = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops});
+        let patch = Patch::parse_with(&request, &options).unwrap();
+        let mut in_place = doc.clone();
+        let want = patch.apply(&mut in_place).map(|_| in_place);
+        let document = Document::from_value(&doc).unwrap();
+        let on_value = patch.apply_to(&doc).map(|(lazy, _)| lazy.to_value()).map_err(|e| format!("{e:?}"));
+        let plain = patch.apply_to(Plain(&doc)).map(|(lazy, _)| plain_value(&lazy)).map_err(|e| format!("{e:?}"));
+        let on_document =
+            patch.apply_to(document.root()).map(|(lazy, _)| lazy.to_value()).map_err(|e| format!("{e:?}"));
+        let want = want.map_err(|e| format!("{:?}", scim_expr::overlay::Failure::<std::convert::Infallible>::Patch(e)));
+        assert_eq!(on_value, want, "#{case} on a Value\n{request}\non {doc}");
+        assert_eq!(plain, want, "#{case} through the defaults\n{request}\non {doc}");
+        assert_eq!(on_document, want, "#{case} on a Document\n{request}\non {doc}");
+        // Serializing the result writes the same text as serializing the `Value`.
+        if let Ok(want) = &want {
+            let (lazy, _) = patch.apply_to(document.root()).unwrap();
+            assert_eq!(serde_json::to_string(&lazy).unwrap(), serde_json::to_string(want).unwrap(), "#{case} text");
+            compared += 1;
+        }
+    }
+    assert!(compared > 400, "most generated requests apply ({compared} of 800)");
+}

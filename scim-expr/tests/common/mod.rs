@@ -3,7 +3,7 @@
 
 use std::convert::Infallible;
 
-use scim_expr::overlay::{Host, Lazy};
+use scim_expr::overlay::{kept_elements, Host, Lazy};
 use scim_expr::{Node, View};
 use serde_json::Value;
 
@@ -70,5 +70,11 @@ pub fn plain_value(lazy: &Lazy<Plain<'_>>) -> Value {
         Lazy::Owned(v) => v.clone(),
         Lazy::Object(members) => Value::Object(members.iter().map(|(k, v)| (k.clone(), plain_value(v))).collect()),
         Lazy::Array(items) => Value::Array(items.iter().map(plain_value).collect()),
+        Lazy::Spliced { host, removed, appended } => Value::Array(
+            kept_elements(host.0.as_array().map_or(&[][..], Vec::as_slice), removed)
+                .cloned()
+                .chain(appended.iter().cloned())
+                .collect(),
+        ),
     }
 }
