@@ -318,5 +318,11 @@ pub fn plain_value(lazy: &scim_expr::overlay::Lazy<Plain<'_>>) -> Value {
         Lazy::Owned(v) => v.clone(),
         Lazy::Object(members) => Value::Object(members.iter().map(|(k, v)| (k.clone(), plain_value(v))).collect()),
         Lazy::Array(items) => Value::Array(items.iter().map(plain_value).collect()),
+        Lazy::Spliced { host, removed, appended } => Value::Array(
+            scim_expr::overlay::kept_elements(host.0.as_array().map_or(&[][..], Vec::as_slice), removed)
+                .cloned()
+                .chain(appended.iter().cloned())
+                .collect(),
+        ),
     }
 }

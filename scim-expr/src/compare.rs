@@ -93,6 +93,26 @@ pub fn str_eq(a: &str, b: &str, exact: bool) -> bool {
     }
 }
 
+/// String equality that compares the first eight bytes before calling `memcmp`: in a scan for one member among
+/// many (ids of one length, which differ early), most comparisons end there.
+#[inline]
+pub(crate) fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && head::<8>(a) == head::<8>(b) && a == b
+}
+
+/// The first `N` bytes of `b` as one value (compared as a machine word), `None` when it is shorter.
+#[inline]
+pub(crate) fn head<const N: usize>(b: &[u8]) -> Option<[u8; N]> {
+    b.get(..N).and_then(|h| h.try_into().ok())
+}
+
+/// The last `N` bytes of `b` as one value, `None` when it is shorter.
+#[inline]
+pub(crate) fn tail<const N: usize>(b: &[u8]) -> Option<[u8; N]> {
+    b.get(b.len().checked_sub(N)?..).and_then(|t| t.try_into().ok())
+}
+
 /// The order of `a` relative to `b`: code point by code point, after folding when not exact.
 pub fn str_cmp(a: &str, b: &str, exact: bool) -> Ordering {
     if exact {

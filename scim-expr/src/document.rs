@@ -48,10 +48,10 @@ use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use crate::compare::Num;
+use crate::compare::{head, same_str, tail, Num};
 use crate::error::{json_position, ErrorKind};
 use crate::node::{Node, View};
-use crate::overlay::{Host, Lazy};
+use crate::overlay::{kept_elements, Host, Lazy};
 use crate::Error;
 
 /// The deepest nesting of arrays and objects a document holds: the default
@@ -104,8 +104,6 @@ impl Entry {
         }
     }
 }
-
-const _: () = assert!(std::mem::size_of::<Entry>() == 16);
 
 const _: () = assert!(std::mem::size_of::<Entry>() == 16);
 
@@ -279,14 +277,18 @@ impl PartialEq for DocRef<'_> {
     }
 }
 
-/// Byte equality of two slices of the same length, without a call to `memcmp` for the short ones attribute names
-/// are.
+/// Byte equality of two slices, without a call to `memcmp` for slices of up to 16 bytes (attribute names): two
+/// overlapping word comparisons.
 #[inline]
 fn short_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() <= 16 {
-        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
-    } else {
-        a == b
+    if a.len() != b.len() {
+        return false;
+    }
+    match a.len() {
+        0..=3 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..=7 => head::<4>(a) == head::<4>(b) && tail::<4>(a) == tail::<4>(b),
+        8..=16 => head::<8>(a) == head::<8>(b) && tail::<8>(a) == tail::<8>(b),
+        _ => a == b,
     }
 }
 
@@ -319,45 +321,54 @@ impl<'d> DocRef<'d> {
         }
     }
 
-    /// The member `name` (`fold`: else the first, so smallest, key equal to it ignoring ASCII case). The hot read
-    /// of a scan over a group's members: key lengths are compared from the tape, and only keys as long as `name`
-    /// have their bytes read.
+    /// The member `name` (`fold`: else the first, so smallest, key equal to it ignoring ASCII case).
     #[inline]
     fn find(&self, name: &str, fold: bool) -> Option<DocRef<'d>> {
+        self.find_key(name, fold).map(|(_, m)| m)
+    }
+
+    /// [`find`](DocRef::find), with the position of the member's key among the object's keys. The hot read of a
+    /// scan over a group's members: key lengths are compared from the tape, and only keys as long as `name` have
+    /// their bytes read.
+    #[inline]
+    fn find_key(&self, name: &str, fold: bool) -> Option<(usize, DocRef<'d>)> {
         let Entry::Object { len, keys, .. } = self.entry() else { return None };
         let offsets = self.doc.items.get(keys as usize..keys as usize + len as usize)?;
         // The keys are sorted: start from the end nearer to `name`, which usually finds it first (`value`, the
         // most read sub-attribute, is the last key of a group member).
         let from_end = name.as_bytes().first().is_some_and(|b| b.to_ascii_lowercase() > b'm');
         let (at, n, want) = (self.at as usize, offsets.len(), name.as_bytes());
-        let key = |j: usize| -> Option<(usize, &'d [u8])> {
-            let off = *offsets.get(if from_end { n - 1 - j } else { j })? as usize;
+        let position = |j: usize| if from_end { n - 1 - j } else { j };
+        let key = |j: usize| -> Option<(usize, usize, &'d [u8])> {
+            let p = position(j);
+            let off = *offsets.get(p)? as usize;
             match self.doc.tape.get(at + off) {
                 Some(Entry::Key { start, len }) if *len as usize == want.len() => {
-                    Some((off, self.doc.bytes_at(*start, *len)))
+                    Some((p, off, self.doc.bytes_at(*start, *len)))
                 }
                 _ => None,
             }
         };
         // The exact spelling first: one length comparison per key, and one byte comparison for the usual hit.
-        let exact = |off: &&u32| match self.doc.tape.get(at + **off as usize) {
+        let exact = |off: &u32| match self.doc.tape.get(at + *off as usize) {
             Some(Entry::Key { start, len }) => {
                 *len as usize == want.len() && short_eq(self.doc.bytes_at(*start, *len), want)
             }
             _ => false,
         };
-        if let Some(off) = if from_end { offsets.iter().rev().find(exact) } else { offsets.iter().find(exact) } {
-            return Some(self.child(*off as usize + 1));
+        let hit = if from_end { offsets.iter().rposition(exact) } else { offsets.iter().position(exact) };
+        if let Some(p) = hit {
+            return offsets.get(p).map(|off| (p, self.child(*off as usize + 1)));
         }
         if !fold {
             return None;
         }
         (0..n)
             .filter_map(key)
-            .filter(|(_, k)| k.eq_ignore_ascii_case(want))
+            .filter(|(_, _, k)| k.eq_ignore_ascii_case(want))
             // The first in key order: the last seen walking backwards.
             .reduce(|first, next| if from_end { next } else { first })
-            .map(|(off, _)| self.child(off + 1))
+            .map(|(p, off, _)| (p, self.child(off + 1)))
     }
 
     /// The elements of an array (none for a non-array), without collecting them.
@@ -543,6 +554,74 @@ impl Host for DocRef<'_> {
             _ => Some(m.equals(v)),
         }))
     }
+
+    /// One loop over the array's element offsets. The elements of one array mostly have the same keys, so the
+    /// key position where `name` was found in one element is tried first in the next: a hit costs one length and
+    /// one byte comparison.
+    fn element_strings(&self, name: &str, f: &mut dyn FnMut(usize, Option<&str>) -> bool) -> Result<(), Infallible> {
+        self.each_element_string(name, 0, f);
+        Ok(())
+    }
+
+    /// The same loop, with the comparisons inline.
+    fn find_element_string(
+        &self,
+        name: &str,
+        wants: &[&str],
+        from: usize,
+    ) -> Result<Option<(usize, usize)>, Infallible> {
+        let mut found = None;
+        self.each_element_string(name, from, |i, s| {
+            if let Some(s) = s {
+                found = wants.iter().position(|w| same_str(w, s)).map(|j| (i, j));
+            }
+            found.is_none()
+        });
+        Ok(found)
+    }
+}
+
+impl<'d> DocRef<'d> {
+    /// [`Host::element_strings`] from element `from` on, generic over `f` so that a caller's comparisons are
+    /// compiled into the loop. The elements of one array mostly have the same keys, so the key position where
+    /// `name` was found in one element is tried first in the next: a hit costs one length and two word
+    /// comparisons.
+    #[inline]
+    fn each_element_string(&self, name: &str, from: usize, mut f: impl FnMut(usize, Option<&'d str>) -> bool) {
+        let Entry::Array { len, items, .. } = self.entry() else { return };
+        let doc = self.doc;
+        let (tape, table, want) = (&doc.tape[..], &doc.items[..], name.as_bytes());
+        let offsets = table.get(items as usize..items as usize + len as usize).unwrap_or_default();
+        let mut guess = usize::MAX;
+        for (i, off) in offsets.iter().enumerate().skip(from) {
+            let at = self.at as usize + *off as usize;
+            let mut member = None;
+            if let Some(Entry::Object { len, keys, .. }) = tape.get(at) {
+                if guess < *len as usize {
+                    let key = table.get(*keys as usize + guess).map_or(usize::MAX, |k| at + *k as usize);
+                    if let Some([Entry::Key { start, len }, value]) = tape.get(key..key.saturating_add(2)) {
+                        if *len as usize == want.len() && short_eq(doc.bytes_at(*start, *len), want) {
+                            member = Some(*value);
+                        }
+                    }
+                }
+                if member.is_none() {
+                    let element = DocRef { doc, at: self.at.saturating_add(*off) };
+                    member = element.find_key(name, true).map(|(p, m)| {
+                        guess = p;
+                        m.entry()
+                    });
+                }
+            }
+            let s = match member {
+                Some(Entry::Str { start, len }) => Some(doc.str_at(start, len)),
+                _ => None,
+            };
+            if !f(i, s) {
+                break;
+            }
+        }
+    }
 }
 
 impl Serialize for DocRef<'_> {
@@ -588,6 +667,12 @@ impl Lazy<DocRef<'_>> {
             Lazy::Owned(v) => v.clone(),
             Lazy::Object(members) => Value::Object(members.iter().map(|(k, v)| (k.clone(), v.to_value())).collect()),
             Lazy::Array(items) => Value::Array(items.iter().map(|i| i.to_value()).collect()),
+            Lazy::Spliced { host, removed, appended } => {
+                let elements: Vec<DocRef<'_>> = host.iter_elements().collect();
+                Value::Array(
+                    kept_elements(&elements, removed).map(DocRef::to_value).chain(appended.iter().cloned()).collect(),
+                )
+            }
         }
     }
 }

@@ -80,6 +80,64 @@ pub trait Host: Node {
             _ => Ok(None),
         }
     }
+
+    /// Calls `f(i, s)` for each element `i` of an array, in order, until `f` returns `false`: `s` is the
+    /// element's member `name` (as [`Node::get`] finds it) when that member is a string, `None` when it is not
+    /// (absent, another type, or the element is not an object). Nothing for a non-array.
+    ///
+    /// What the PATCH engine reads of every element of a large multi-valued attribute to find those a request
+    /// names (a group's members by their `value`s). The default reads each element through
+    /// [`index`](Node::index) and [`get`](Node::get); a host that holds its arrays compactly answers in one loop.
+    fn element_strings(&self, name: &str, f: &mut dyn FnMut(usize, Option<&str>) -> bool) -> Result<(), Self::Error> {
+        element_strings_by_index(self, name, f)
+    }
+
+    /// The first element of an array, at position `from` or after, whose member `name` (as [`Node::get`] finds
+    /// it) is a string equal to one of `wants`: its position, and the position in `wants` of the first string it
+    /// equals. `None` when no element is, or for a non-array.
+    ///
+    /// The search adding a few values to a large multi-valued attribute makes (is this member already in the
+    /// group?). The default goes through [`element_strings`](Host::element_strings).
+    fn find_element_string(
+        &self,
+        name: &str,
+        wants: &[&str],
+        from: usize,
+    ) -> Result<Option<(usize, usize)>, Self::Error> {
+        let mut found = None;
+        self.element_strings(name, &mut |i, s| {
+            if i >= from {
+                if let Some(j) = s.and_then(|s| wants.iter().position(|w| *w == s)) {
+                    found = Some((i, j));
+                }
+            }
+            found.is_none()
+        })?;
+        Ok(found)
+    }
+}
+
+/// [`Host::element_strings`] through [`Node::index`] and [`Node::get`].
+fn element_strings_by_index<N: Node>(
+    n: &N,
+    name: &str,
+    f: &mut dyn FnMut(usize, Option<&str>) -> bool,
+) -> Result<(), N::Error> {
+    let View::Array(len) = n.view()? else { return Ok(()) };
+    for i in 0..len {
+        let Some(element) = n.index(i)? else { break };
+        let more = match element.get(name)? {
+            Some(m) => match m.view()? {
+                View::String(s) => f(i, Some(&s)),
+                _ => f(i, None),
+            },
+            None => f(i, None),
+        };
+        if !more {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// [`Host::elements`] through [`Node::index`].
@@ -176,6 +234,15 @@ impl Host for &Value {
     fn member_eq(&self, name: &str, v: &Value) -> Result<Option<bool>, Infallible> {
         Ok(sure(Node::get(self, name)).filter(|m| !m.is_null()).map(|m| m == v))
     }
+
+    fn element_strings(&self, name: &str, f: &mut dyn FnMut(usize, Option<&str>) -> bool) -> Result<(), Infallible> {
+        for (i, element) in self.as_array().into_iter().flatten().enumerate() {
+            if !f(i, sure(Node::get(&element, name)).and_then(Value::as_str)) {
+                break;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// [`Host::key_like`] in a `serde_json` object, whose keys are sorted: the first match is the smallest.
@@ -208,6 +275,35 @@ pub enum Lazy<H> {
     Object(Vec<(String, Lazy<H>)>),
     /// A host array the request wrote into: its elements.
     Array(Vec<Lazy<H>>),
+    /// A host array the request only removed elements from and appended values to: the host's elements except
+    /// those at `removed` (their positions in the host array, ascending), then `appended`. What adding a member to
+    /// a large group (or removing one) gives: the kept elements are not listed one by one.
+    Spliced {
+        /// The host array.
+        host: H,
+        /// The positions, in `host`, of the elements removed, ascending.
+        removed: Vec<usize>,
+        /// The values appended after the host's kept elements.
+        appended: Vec<Value>,
+    },
+}
+
+/// The position in a host array of element `i` of its [`Lazy::Spliced`] form, when `i` is one of the host's kept
+/// elements (`i` < the host's length − `removed.len()`, which the caller checks): `i` plus the removed positions
+/// at or before it.
+fn host_position(removed: &[usize], i: usize) -> usize {
+    // `removed[k] - k` kept elements come before `removed[k]`, a count that never decreases with `k`: the
+    // removed positions at or before element `i` are those where it is at most `i`.
+    let (mut lo, mut hi) = (0, removed.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if removed.get(mid).is_some_and(|r| r.saturating_sub(mid) <= i) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    i + lo
 }
 
 impl Lazy<&Value> {
@@ -218,8 +314,42 @@ impl Lazy<&Value> {
             Lazy::Owned(v) => v.clone(),
             Lazy::Object(members) => Value::Object(members.iter().map(|(k, v)| (k.clone(), v.to_value())).collect()),
             Lazy::Array(items) => Value::Array(items.iter().map(|i| i.to_value()).collect()),
+            Lazy::Spliced { host, removed, appended } => Value::Array(
+                kept_elements(host.as_array().map_or(&[][..], Vec::as_slice), removed)
+                    .cloned()
+                    .chain(appended.iter().cloned())
+                    .collect(),
+            ),
         }
     }
+}
+
+/// How many elements of the host array `host` a [`Lazy::Spliced`] form keeps.
+pub(crate) fn spliced_kept<H: Host>(host: &H, removed: &[usize]) -> Result<usize, H::Error> {
+    Ok(match host.view()? {
+        View::Array(n) => n.saturating_sub(removed.len()),
+        _ => 0,
+    })
+}
+
+/// The elements of `items` not at the (ascending) positions `removed`: the kept elements of a
+/// [`Lazy::Spliced`] array whose host array's elements are `items`.
+///
+/// ```
+/// use scim_expr::overlay::kept_elements;
+/// let kept: Vec<&char> = kept_elements(&['a', 'b', 'c', 'd'], &[1, 2]).collect();
+/// assert_eq!(kept, [&'a', &'d']);
+/// ```
+pub fn kept_elements<'i, T>(items: &'i [T], removed: &'i [usize]) -> impl Iterator<Item = &'i T> + 'i {
+    let mut next = removed.iter().peekable();
+    items.iter().enumerate().filter_map(move |(i, item)| {
+        if next.peek() == Some(&&i) {
+            next.next();
+            None
+        } else {
+            Some(item)
+        }
+    })
 }
 
 /// JSON text straight from the result, host parts written from the host (`serde_json::to_string(&lazy)`): the
@@ -238,12 +368,27 @@ impl Lazy<&Value> {
 /// assert_eq!(serde_json::to_string(&result).unwrap(), r#"{"displayName":"Ops","members":[{"value":"a"}]}"#);
 /// # Ok::<(), scim_expr::Error>(())
 /// ```
-impl<H: serde::Serialize> serde::Serialize for Lazy<H> {
+impl<H> serde::Serialize for Lazy<H>
+where
+    H: Host + serde::Serialize,
+    H::Error: fmt::Display,
+{
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{SerializeMap, SerializeSeq};
+        use serde::ser::{Error as _, SerializeMap, SerializeSeq};
         match self {
             Lazy::Host(h) => h.serialize(s),
             Lazy::Owned(v) => v.serialize(s),
+            Lazy::Spliced { host, removed, appended } => {
+                let kept = host.elements().map_err(S::Error::custom)?;
+                let mut seq = s.serialize_seq(Some(kept.len().saturating_sub(removed.len()) + appended.len()))?;
+                for item in kept_elements(&kept, removed) {
+                    seq.serialize_element(item)?;
+                }
+                for v in appended {
+                    seq.serialize_element(v)?;
+                }
+                seq.end()
+            }
             Lazy::Array(items) => {
                 let mut seq = s.serialize_seq(Some(items.len()))?;
                 for item in items {
@@ -273,12 +418,21 @@ impl<H: Host> Lazy<H> {
             Lazy::Owned(v) => LazyRef::Value(v),
             Lazy::Object(members) => LazyRef::Object(members),
             Lazy::Array(items) => LazyRef::Array(items),
+            Lazy::Spliced { host, removed, appended } => LazyRef::Spliced { host: host.clone(), removed, appended },
         }
     }
 
     /// Turns a host object or array into a materialized level whose children are still host values; anything
     /// else stays as it is.
     pub(crate) fn materialize(&mut self) -> Result<(), H::Error> {
+        if let Lazy::Spliced { host, removed, appended } = self {
+            let elements = host.elements()?;
+            let mut items = Vec::with_capacity(elements.len() + appended.len() + APPEND_ROOM);
+            items.extend(kept_elements(&elements, removed).cloned().map(Lazy::Host));
+            items.extend(std::mem::take(appended).into_iter().map(Lazy::Owned));
+            *self = Lazy::Array(items);
+            return Ok(());
+        }
         let Lazy::Host(h) = self else { return Ok(()) };
         match h.view()? {
             View::Object => {
@@ -310,6 +464,7 @@ pub(crate) enum LazyRef<'a, H> {
     Value(&'a Value),
     Object(&'a [(String, Lazy<H>)]),
     Array(&'a [Lazy<H>]),
+    Spliced { host: H, removed: &'a [usize], appended: &'a [Value] },
 }
 
 impl<H: Clone> Clone for LazyRef<'_, H> {
@@ -319,6 +474,7 @@ impl<H: Clone> Clone for LazyRef<'_, H> {
             LazyRef::Value(v) => LazyRef::Value(v),
             LazyRef::Object(m) => LazyRef::Object(m),
             LazyRef::Array(a) => LazyRef::Array(a),
+            LazyRef::Spliced { host, removed, appended } => LazyRef::Spliced { host: host.clone(), removed, appended },
         }
     }
 }
@@ -342,6 +498,7 @@ impl<'a, H: Host> Node for LazyRef<'a, H> {
             },
             LazyRef::Object(_) => View::Object,
             LazyRef::Array(a) => View::Array(a.len()),
+            LazyRef::Spliced { host, removed, appended } => View::Array(spliced_kept(host, removed)? + appended.len()),
         })
     }
 
@@ -358,7 +515,7 @@ impl<'a, H: Host> Node for LazyRef<'a, H> {
                     members.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).min_by(|(a, _), (b, _)| a.cmp(b))
                 })
                 .map(|(_, v)| v.read()),
-            LazyRef::Array(_) => None,
+            LazyRef::Array(_) | LazyRef::Spliced { .. } => None,
         })
     }
 
@@ -368,6 +525,14 @@ impl<'a, H: Host> Node for LazyRef<'a, H> {
             LazyRef::Value(v) => v.as_array().and_then(|a| a.get(i)).map(LazyRef::Value),
             LazyRef::Array(items) => items.get(i).map(Lazy::read),
             LazyRef::Object(_) => None,
+            LazyRef::Spliced { host, removed, appended } => {
+                let kept = spliced_kept(host, removed)?;
+                if i < kept {
+                    host.index(host_position(removed, i))?.map(LazyRef::Host)
+                } else {
+                    appended.get(i - kept).map(LazyRef::Value)
+                }
+            }
         })
     }
 
@@ -390,7 +555,7 @@ impl<'a, H: Host> Node for LazyRef<'a, H> {
                 }
                 Ok(false)
             }
-            LazyRef::Array(_) => Ok(false),
+            LazyRef::Array(_) | LazyRef::Spliced { .. } => Ok(false),
         }
     }
 }
@@ -401,7 +566,7 @@ impl<'a, H: Host> Host for LazyRef<'a, H> {
             LazyRef::Host(h) => h.member(key)?.map(LazyRef::Host),
             LazyRef::Value(v) => v.as_object().and_then(|o| o.get(key)).map(LazyRef::Value),
             LazyRef::Object(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v.read()),
-            LazyRef::Array(_) => None,
+            LazyRef::Array(_) | LazyRef::Spliced { .. } => None,
         })
     }
 
@@ -424,7 +589,7 @@ impl<'a, H: Host> Host for LazyRef<'a, H> {
                 }
                 Ok(())
             }
-            LazyRef::Array(_) => Ok(()),
+            LazyRef::Array(_) | LazyRef::Spliced { .. } => Ok(()),
         }
     }
 
@@ -433,7 +598,7 @@ impl<'a, H: Host> Host for LazyRef<'a, H> {
             LazyRef::Host(h) => h.key_like(name),
             LazyRef::Value(v) => Ok(v.as_object().and_then(|o| key_like_sorted(o, name)).cloned()),
             LazyRef::Object(members) => Ok(key_like_listed(members, name).cloned()),
-            LazyRef::Array(_) => Ok(None),
+            LazyRef::Array(_) | LazyRef::Spliced { .. } => Ok(None),
         }
     }
 
@@ -443,6 +608,11 @@ impl<'a, H: Host> Host for LazyRef<'a, H> {
             LazyRef::Value(v) => Ok(v.as_array().map(|a| a.iter().map(LazyRef::Value).collect()).unwrap_or_default()),
             LazyRef::Array(items) => Ok(items.iter().map(Lazy::read).collect()),
             LazyRef::Object(_) => Ok(Vec::new()),
+            LazyRef::Spliced { host, removed, appended } => {
+                let elements = host.elements()?;
+                let kept = kept_elements(&elements, removed).cloned().map(LazyRef::Host);
+                Ok(kept.chain(appended.iter().map(LazyRef::Value)).collect())
+            }
         }
     }
 
@@ -451,7 +621,7 @@ impl<'a, H: Host> Host for LazyRef<'a, H> {
             LazyRef::Host(h) => h.member_count(),
             LazyRef::Value(v) => Ok(v.as_object().map_or(0, serde_json::Map::len)),
             LazyRef::Object(members) => Ok(members.len()),
-            LazyRef::Array(_) => Ok(0),
+            LazyRef::Array(_) | LazyRef::Spliced { .. } => Ok(0),
         }
     }
 
@@ -459,7 +629,7 @@ impl<'a, H: Host> Host for LazyRef<'a, H> {
         match self {
             LazyRef::Host(h) => h.eq_value(v),
             LazyRef::Value(own) => Ok(**own == *v),
-            LazyRef::Object(_) | LazyRef::Array(_) => eq_value(self, v),
+            LazyRef::Object(_) | LazyRef::Array(_) | LazyRef::Spliced { .. } => eq_value(self, v),
         }
     }
 
@@ -467,10 +637,61 @@ impl<'a, H: Host> Host for LazyRef<'a, H> {
         match self {
             LazyRef::Host(h) => h.member_eq(name, v),
             LazyRef::Value(own) => Ok(sure(own.member_eq(name, v))),
-            LazyRef::Object(_) | LazyRef::Array(_) => match self.get(name)? {
+            LazyRef::Object(_) | LazyRef::Array(_) | LazyRef::Spliced { .. } => match self.get(name)? {
                 Some(m) if !matches!(m.view()?, View::Null) => m.eq_value(v).map(Some),
                 _ => Ok(None),
             },
+        }
+    }
+
+    fn element_strings(&self, name: &str, f: &mut dyn FnMut(usize, Option<&str>) -> bool) -> Result<(), H::Error> {
+        match self {
+            LazyRef::Host(h) => h.element_strings(name, f),
+            LazyRef::Value(v) => {
+                sure(v.element_strings(name, f));
+                Ok(())
+            }
+            LazyRef::Array(_) => element_strings_by_index(self, name, f),
+            LazyRef::Object(_) => Ok(()),
+            LazyRef::Spliced { host, removed, appended } => {
+                // The host's elements renumbered around the removed ones, then the appended values.
+                let (mut next, mut out, mut stopped) = (removed.iter().peekable(), 0, false);
+                host.element_strings(name, &mut |i, s| {
+                    if next.peek() == Some(&&i) {
+                        next.next();
+                        return true;
+                    }
+                    out += 1;
+                    stopped = !f(out - 1, s);
+                    !stopped
+                })?;
+                for (k, v) in appended.iter().enumerate() {
+                    if stopped {
+                        break;
+                    }
+                    stopped = !f(out + k, sure(Node::get(&v, name)).and_then(Value::as_str));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn find_element_string(&self, name: &str, wants: &[&str], from: usize) -> Result<Option<(usize, usize)>, H::Error> {
+        match self {
+            LazyRef::Host(h) => h.find_element_string(name, wants, from),
+            LazyRef::Value(v) => Ok(sure(v.find_element_string(name, wants, from))),
+            LazyRef::Array(_) | LazyRef::Object(_) | LazyRef::Spliced { .. } => {
+                let mut found = None;
+                self.element_strings(name, &mut |i, s| {
+                    if i >= from {
+                        if let Some(j) = s.and_then(|s| wants.iter().position(|w| *w == s)) {
+                            found = Some((i, j));
+                        }
+                    }
+                    found.is_none()
+                })?;
+                Ok(found)
+            }
         }
     }
 }
@@ -560,14 +781,13 @@ mod tests {
         let (lazy, outcome) = sure(p.apply_to(&doc));
         assert!(outcome.changed());
         let Lazy::Object(members) = &lazy else { panic!("the root was written into") };
-        let Some((_, Lazy::Array(items))) = members.iter().find(|(k, _)| k == "members") else {
-            panic!("members was written into")
+        // The host's array itself, one value after it: no handle per element.
+        let Some((_, Lazy::Spliced { host, removed, appended })) = members.iter().find(|(k, _)| k == "members") else {
+            panic!("members was appended to")
         };
-        assert_eq!(items.len(), 10_001);
-        for (i, item) in items.iter().take(10_000).enumerate() {
-            assert!(matches!(item, Lazy::Host(v) if std::ptr::eq(*v, &doc["members"][i])), "element {i}");
-        }
-        assert_eq!(items.last(), Some(&Lazy::Owned(json!({"value": "new"}))));
+        assert!(std::ptr::eq(*host, &doc["members"]));
+        assert!(removed.is_empty());
+        assert_eq!(appended, &[json!({"value": "new"})]);
         assert!(members.iter().filter(|(k, _)| k != "members").all(|(_, v)| matches!(v, Lazy::Host(_))));
     }
 

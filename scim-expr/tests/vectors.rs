@@ -6,10 +6,13 @@ use std::collections::{BTreeMap, HashSet};
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 
+use common::{plain_value, Plain};
 use libtest_mimic::{Arguments, Failed, Trial};
-use scim_expr::overlay::{Failure, Host, Lazy};
-use scim_expr::{Document, Error, Filter, Limits, Node, Options, Patch, Path as ScimPath, Quirks, Schemas, View};
+use scim_expr::overlay::Failure;
+use scim_expr::{Document, Error, Filter, Limits, Options, Patch, Path as ScimPath, Quirks, Schemas};
 use serde_json::Value;
+
+mod common;
 
 fn vectors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
@@ -256,50 +259,6 @@ fn check_partial(
         (a, b) => return Err(format!("partial application: {b:?}, whole resource: {a:?}")),
     }
     Ok(())
-}
-
-/// A host that offers only the reads a binding's host must: equality, member counts and hashing go through the
-/// engine's generic walks, as they do for Python dicts, instead of `Value`'s own.
-#[derive(Debug, Clone, Copy)]
-struct Plain<'v>(&'v Value);
-
-impl Node for Plain<'_> {
-    type Error = Infallible;
-
-    fn view(&self) -> Result<View<'_>, Infallible> {
-        self.0.view()
-    }
-
-    fn get(&self, name: &str) -> Result<Option<Self>, Infallible> {
-        Ok(Node::get(&self.0, name)?.map(Plain))
-    }
-
-    fn index(&self, i: usize) -> Result<Option<Self>, Infallible> {
-        Ok(Node::index(&self.0, i)?.map(Plain))
-    }
-
-    fn any_member(&self, f: &mut dyn FnMut(&Self) -> Result<bool, Infallible>) -> Result<bool, Infallible> {
-        self.0.any_member(&mut |v| f(&Plain(v)))
-    }
-}
-
-impl Host for Plain<'_> {
-    fn member(&self, key: &str) -> Result<Option<Self>, Infallible> {
-        Ok(self.0.member(key)?.map(Plain))
-    }
-
-    fn members(&self, f: &mut dyn FnMut(&str, Self) -> Result<bool, Infallible>) -> Result<(), Infallible> {
-        self.0.members(&mut |k, v| f(k, Plain(v)))
-    }
-}
-
-fn plain_value(lazy: &Lazy<Plain<'_>>) -> Value {
-    match lazy {
-        Lazy::Host(p) => p.0.clone(),
-        Lazy::Owned(v) => v.clone(),
-        Lazy::Object(members) => Value::Object(members.iter().map(|(k, v)| (k.clone(), plain_value(v))).collect()),
-        Lazy::Array(items) => Value::Array(items.iter().map(plain_value).collect()),
-    }
 }
 
 /// [`Patch::apply_to`]: applying the request through the copy-on-write overlay, with the document read in place

@@ -264,6 +264,27 @@ fn build(js: Js, v: &Lazy<JsNode<'_>>) -> Result<Raw> {
             }
             Ok(arr)
         }
+        Lazy::Spliced { host, removed, appended } => {
+            // The input array's kept elements (its own values), then the appended ones converted.
+            let input = host.raw()?;
+            let len = js.array_len(input)?;
+            let arr = js.array((len as usize).saturating_sub(removed.len()) + appended.len())?;
+            let mut next = removed.iter().peekable();
+            let mut at = 0u32;
+            for i in 0..len {
+                if next.peek() == Some(&&(i as usize)) {
+                    next.next();
+                    continue;
+                }
+                js.set_element(arr, at, js.element(input, i)?)?;
+                at += 1;
+            }
+            for v in appended {
+                js.set_element(arr, at, crate::from_value::from_value(js, v)?)?;
+                at += 1;
+            }
+            Ok(arr)
+        }
     }
 }
 

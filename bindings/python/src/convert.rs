@@ -16,7 +16,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use pyo3::prelude::*;
 use pyo3::types::iter::BoundDictIterator;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
-use scim_expr::overlay::Lazy;
+use scim_expr::overlay::{kept_elements, Host, Lazy};
 use scim_expr::ErrorKind;
 use serde_json::{Map, Number, Value};
 
@@ -744,6 +744,18 @@ impl<'py> Back<'py, '_> {
                         }
                     };
                     list.append(self.lazy(item, o.as_ref(), true, max_depth)?)?;
+                }
+                Ok(list.into_any())
+            }
+            Lazy::Spliced { host, removed, appended } => {
+                // The input list's kept elements (its own objects where they are clean), then the new values.
+                let list = PyList::empty(self.py);
+                let elements = host.elements()?;
+                for e in kept_elements(&elements, removed) {
+                    list.append(self.host(&e.node.0, true, max_depth)?)?;
+                }
+                for v in appended {
+                    list.append(self.value(v, None)?)?;
                 }
                 Ok(list.into_any())
             }

@@ -181,6 +181,21 @@ impl Compiled {
     }
 }
 
+/// When `c` is one `eq` comparison of a string with an attribute of the scope itself (`value eq "…"`: no
+/// sub-attribute, no extension) whose strings are not dateTimes: the attribute's name as written, the string, and
+/// whether it compares exactly. On a scope whose member `name` (as [`Node::get`] finds it) is a string `s`, the
+/// filter holds exactly when `compare::str_eq(s, want, exact)` does; on any other scope, evaluate it.
+pub(crate) fn string_eq(c: &Compiled, slot: usize) -> Option<(&str, &str, bool)> {
+    match &c.root {
+        Term::Compare { target, op: CompareOp::Eq, value: Prepared::Str { text, .. }, .. }
+            if target.container.is_none() && target.sub.is_none() && !target.leaf(slot).datetime =>
+        {
+            Some((c.text(target.name), c.text(*text), target.leaf(slot).exact))
+        }
+        _ => None,
+    }
+}
+
 /// Evaluates `c` with `scope` as the resource (or, inside brackets, the multi-valued attribute's element).
 pub(crate) fn eval<N: Node>(c: &Compiled, scope: &N, slot: usize) -> Result<bool, N::Error> {
     eval_term(c, &c.root, scope, slot)

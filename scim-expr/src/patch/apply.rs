@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use super::tx::{Doc, InPlace, Loc, Overlay, Step, Tx};
 use super::{Op, Operation, Outcome};
-use crate::compare::{self, Num};
+use crate::compare::{self, same_str, Num};
 use crate::error::{json_type, Error, ErrorKind};
 use crate::filter::eval;
 use crate::filter::{CompValue, CompareOp, Expr};
@@ -324,7 +324,7 @@ impl<'a, D: Doc> Applier<'a, D> {
             single => vec![single],
         };
         let loc = a.loc();
-        let indices = listed_indices(&self.elements_at(&loc)?, &listed).map_err(Failure::Host)?;
+        let indices = listed_indices(self.doc.at(&loc)?.as_ref(), &listed).map_err(Failure::Host)?;
         self.elements(Op::Remove, &a, &indices, None, &Value::Null, "")?;
         self.settle_extension(&a)
     }
@@ -662,10 +662,13 @@ impl<'a, D: Doc> Applier<'a, D> {
             }
             return Ok(());
         }
-        let existing = self.elements_at(&loc)?;
-        let start = existing.len();
-        let fresh = new_values(&existing, &values).map_err(Failure::Host)?;
-        drop(existing);
+        let array = self.doc.at(&loc)?;
+        let start = match shape(array.as_ref()).map_err(Failure::Host)? {
+            Shape::Array(n) => n,
+            _ => 0,
+        };
+        let fresh = new_values(array.as_ref(), &values).map_err(Failure::Host)?;
+        drop(array);
         if fresh.is_empty() {
             return Ok(());
         }
@@ -851,12 +854,7 @@ impl<'a, D: Doc> Applier<'a, D> {
         }
         let (expr, compiled, per_kind) = filter;
         let slot = if *per_kind { self.kind.map_or(0, |k| k + 1) } else { 0 };
-        let mut matches: Vec<usize> = Vec::new();
-        for (i, item) in self.elements_at(&a.loc())?.iter().enumerate() {
-            if eval::eval(compiled, item, slot).map_err(Failure::Host)? {
-                matches.push(i);
-            }
-        }
+        let matches = matching(self.doc.at(&a.loc())?.as_ref(), compiled, slot).map_err(Failure::Host)?;
         if matches.is_empty() && op != Op::Remove && self.quirks.create_on_absent {
             if let Some(terms) = eq_terms(expr) {
                 self.fired.add(Quirk::create_on_absent);
@@ -1231,31 +1229,110 @@ impl Hasher for Prehashed {
 /// More values than this are looked up through a hash index instead of by scanning.
 const SCAN: usize = 8;
 
-/// The values of `adding` that `existing` does not hold yet ([`same_value`]), without repeats, in order.
-/// A few values are looked up by scanning; more through a hash index of `adding` that one pass over `existing`
+/// The values of `adding` that the array does not hold yet ([`same_value`]), without repeats, in order.
+/// A few values are looked up by scanning; more through a hash index of `adding` that one pass over the array
 /// probes, so adding k values to n costs O(n + k), never O(n × k), and allocates in k only.
-fn new_values<N: Host>(existing: &[N], adding: &[&Value]) -> Result<Vec<Value>, N::Error> {
+fn new_values<N: Host>(array: Option<&N>, adding: &[&Value]) -> Result<Vec<Value>, N::Error> {
     let ids: Vec<Identity<'_>> = adding.iter().map(|v| identity(v)).collect();
-    let mut fresh: Vec<Value> = Vec::new();
+    let present = match array {
+        None => vec![false; adding.len()],
+        Some(array) => match ids.iter().map(|id| id.and_then(|(v, _)| v.as_str())).collect::<Option<Vec<&str>>>() {
+            Some(wants) => present_by_strings(array, adding, &ids, &wants)?,
+            None => present_by_reads(&array.elements()?, adding, &ids)?,
+        },
+    };
+    Ok(fresh_values(adding, &ids, present))
+}
+
+/// For each value of `adding`, whether the array holds it, when every value is identified by a string `value`
+/// (`wants`; a group's members): one pass over the elements' `value` strings ([`Host::element_strings`]), the
+/// rest of an element read only when its `value` is equal and `type` has to be compared.
+fn present_by_strings<N: Host>(
+    array: &N,
+    adding: &[&Value],
+    ids: &[Identity<'_>],
+    wants: &[&str],
+) -> Result<Vec<bool>, N::Error> {
+    let mut present = vec![false; adding.len()];
+    let mut left = adding.len();
+    // Element `i`'s `value` is `wants[j]`: whether that makes `adding[j]` present (newly), `type` read from the
+    // element (fetched once) when the value names one.
+    let mut hit = |i: usize, j: usize, element: &mut Option<N>| -> Result<bool, N::Error> {
+        let (Some(slot), Some(v), Some(id)) = (present.get_mut(j), adding.get(j), ids.get(j)) else { return Ok(false) };
+        if *slot {
+            return Ok(false);
+        }
+        *slot = match id {
+            Some((_, None)) => true,
+            _ => {
+                if element.is_none() {
+                    *element = array.index(i)?;
+                }
+                match element {
+                    Some(e) => same_value(e, v, *id)?,
+                    None => false,
+                }
+            }
+        };
+        Ok(*slot)
+    };
+    match StrIndex::new(wants) {
+        StrIndex::Scan => {
+            let mut from = 0;
+            while left > 0 {
+                let Some((i, j)) = array.find_element_string("value", wants, from)? else { break };
+                let mut element = None;
+                let found = wants.get(j).copied().unwrap_or_default();
+                for (k, w) in wants.iter().enumerate().skip(j) {
+                    if *w == found && hit(i, k, &mut element)? {
+                        left -= 1;
+                    }
+                }
+                from = i + 1;
+            }
+        }
+        index @ StrIndex::Hashed(_) => {
+            let mut failed = None;
+            array.element_strings("value", &mut |i, s| {
+                let Some(s) = s else { return true };
+                let mut element = None;
+                index.each(wants, s, |j| match hit(i, j, &mut element) {
+                    Ok(newly) => {
+                        left -= usize::from(newly);
+                        true
+                    }
+                    Err(e) => {
+                        failed = Some(e);
+                        false
+                    }
+                }) && left > 0
+            })?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
+        }
+    }
+    Ok(present)
+}
+
+/// For each value of `adding`, whether one of `existing` is the same ([`same_value`]), through the trait's reads:
+/// by scanning for a few values, through a hash index of `adding` for more.
+fn present_by_reads<N: Host>(existing: &[N], adding: &[&Value], ids: &[Identity<'_>]) -> Result<Vec<bool>, N::Error> {
+    let mut present = vec![false; adding.len()];
     if adding.len() <= SCAN {
-        for (v, id) in adding.iter().zip(&ids) {
-            let mut present = false;
+        for ((v, id), slot) in adding.iter().zip(ids).zip(&mut present) {
             for e in existing {
                 if same_value(e, v, *id)? {
-                    present = true;
+                    *slot = true;
                     break;
                 }
             }
-            if !present && !fresh.iter().any(|e| sure(same_value(&e, v, *id))) {
-                fresh.push((*v).clone());
-            }
         }
-        return Ok(fresh);
+        return Ok(present);
     }
     let keys = RandomState::new();
     let (hashes, limit) = request_hashes(&keys, adding, &ids.iter().map(|id| id.map(|i| i.0)).collect::<Vec<_>>());
     let (index, deep) = index_of(&hashes);
-    let mut present = vec![false; adding.len()];
     for e in existing {
         let bucket = match identity_hash(&keys, e, identity_value(e)?.as_ref(), limit)? {
             Some((h, _)) => index.get(&h).map_or(&[][..], Vec::as_slice),
@@ -1267,8 +1344,25 @@ fn new_values<N: Host>(existing: &[N], adding: &[&Value]) -> Result<Vec<Value>, 
             }
         }
     }
+    Ok(present)
+}
+
+/// The values of `adding` not `present`, each once ([`same_value`] among themselves), in order: by scanning the
+/// values kept so far for a few values, through a hash index of them for more.
+fn fresh_values(adding: &[&Value], ids: &[Identity<'_>], present: Vec<bool>) -> Vec<Value> {
+    let mut fresh: Vec<Value> = Vec::new();
+    if adding.len() <= SCAN {
+        for ((v, id), present) in adding.iter().zip(ids).zip(present) {
+            if !present && !fresh.iter().any(|e| sure(same_value(&e, v, *id))) {
+                fresh.push((*v).clone());
+            }
+        }
+        return fresh;
+    }
+    let keys = RandomState::new();
+    let (hashes, _) = request_hashes(&keys, adding, &ids.iter().map(|id| id.map(|i| i.0)).collect::<Vec<_>>());
     let mut added = Index::default();
-    for (((v, id), h), present) in adding.iter().zip(&ids).zip(&hashes).zip(present) {
+    for (((v, id), h), present) in adding.iter().zip(ids).zip(&hashes).zip(present) {
         let repeated = match h {
             Some(h) => added
                 .get(h)
@@ -1282,14 +1376,109 @@ fn new_values<N: Host>(existing: &[N], adding: &[&Value]) -> Result<Vec<Value>, 
             fresh.push((*v).clone());
         }
     }
-    Ok(fresh)
+    fresh
 }
 
-/// The indices of `items` that `listed` names ([`remove_listed`](Applier::remove_listed)): an item whose `value`
-/// equals a listed value's, or (without a `value`) that equals a listed value. One pass over `items`, through a
-/// hash index of `listed` when it holds more than a few values: removing k of n costs O(n + k).
-fn listed_indices<N: Host>(items: &[N], listed: &[&Value]) -> Result<Vec<usize>, N::Error> {
+/// The positions of a request's strings (`wants`) by content: scanned when there are a few, hashed for more
+/// (SipHash under keys drawn for the request, so that no document can make the lookups collide).
+enum StrIndex<'w> {
+    Scan,
+    Hashed(HashMap<&'w str, Vec<usize>>),
+}
+
+impl<'w> StrIndex<'w> {
+    fn new(wants: &[&'w str]) -> StrIndex<'w> {
+        if wants.len() <= SCAN {
+            return StrIndex::Scan;
+        }
+        let mut map: HashMap<&str, Vec<usize>> = HashMap::with_capacity(wants.len());
+        for (j, w) in wants.iter().enumerate() {
+            map.entry(*w).or_default().push(j);
+        }
+        StrIndex::Hashed(map)
+    }
+
+    /// Calls `f` with the position in `wants` (the strings the index was built from) of each string equal to `s`,
+    /// in order, until `f` returns `false`; whether it never did.
+    #[inline]
+    fn each(&self, wants: &[&str], s: &str, mut f: impl FnMut(usize) -> bool) -> bool {
+        match self {
+            StrIndex::Scan => {
+                for (j, w) in wants.iter().enumerate() {
+                    if same_str(w, s) && !f(j) {
+                        return false;
+                    }
+                }
+                true
+            }
+            StrIndex::Hashed(map) => map.get(s).map_or(true, |js| js.iter().all(|&j| f(j))),
+        }
+    }
+}
+
+/// The positions of the elements of `array` that `compiled` matches (in brackets, `slot` as for
+/// [`eval::eval`]). A filter that is one string `eq` on an attribute of the element (`members[value eq "…"]`) is
+/// decided from the elements' strings ([`Host::element_strings`]) where they are strings, and evaluated on the
+/// others.
+fn matching<N: Host>(array: Option<&N>, compiled: &eval::Compiled, slot: usize) -> Result<Vec<usize>, N::Error> {
+    let Some(array) = array else { return Ok(Vec::new()) };
+    let Some((name, want, exact)) = eval::string_eq(compiled, slot) else {
+        let mut matches = Vec::new();
+        for (i, item) in array.elements()?.iter().enumerate() {
+            if eval::eval(compiled, item, slot)? {
+                matches.push(i);
+            }
+        }
+        return Ok(matches);
+    };
+    let (mut matches, mut others) = (Vec::new(), Vec::new());
+    array.element_strings(name, &mut |i, s| {
+        match s {
+            Some(s) => {
+                if compare::str_eq(s, want, exact) {
+                    matches.push(i);
+                }
+            }
+            None => others.push(i),
+        }
+        true
+    })?;
+    if others.is_empty() {
+        return Ok(matches);
+    }
+    for i in others {
+        if let Some(item) = array.index(i)? {
+            if eval::eval(compiled, &item, slot)? {
+                matches.push(i);
+            }
+        }
+    }
+    matches.sort_unstable();
+    Ok(matches)
+}
+
+/// The indices of the array's elements that `listed` names ([`remove_listed`](Applier::remove_listed)): an
+/// element whose `value` equals a listed value's, or (without a `value`) that equals a listed value. One pass over
+/// the elements (over their `value` strings alone when every listed value has a string `value`, as Entra's
+/// member removals do), through a hash index of `listed` when it holds more than a few values: removing k of n
+/// costs O(n + k).
+fn listed_indices<N: Host>(array: Option<&N>, listed: &[&Value]) -> Result<Vec<usize>, N::Error> {
+    let Some(array) = array else { return Ok(Vec::new()) };
     let values: Vec<Option<&Value>> = listed.iter().map(|l| sure(identity_value(l))).collect();
+    if let Some(wants) = values.iter().map(|v| v.and_then(Value::as_str)).collect::<Option<Vec<&str>>>() {
+        // Every listed value has a string `value`: an element is named exactly when its `value` is one of them
+        // (one without a string `value` cannot equal a listed object that has one).
+        let index = StrIndex::new(&wants);
+        let mut found = Vec::new();
+        array.element_strings("value", &mut |i, s| {
+            if s.is_some_and(|s| !index.each(&wants, s, |_| false)) {
+                found.push(i);
+            }
+            true
+        })?;
+        return Ok(found);
+    }
+    let items = &array.elements()?;
     let names = |item: &N, item_value: Option<&N>, l: &Value, value: Option<&Value>| match (value, item_value) {
         (Some(value), Some(existing)) => existing.eq_value(value),
         _ => item.eq_value(l),

@@ -191,9 +191,10 @@ impl Patch {
     /// })?;
     /// assert!(outcome.changed());
     /// let Lazy::Object(members) = &result else { panic!("the group was written into") };
-    /// // `displayName` is still the input's own value; `members` holds the input's element and one new one.
+    /// // `displayName` is still the input's own value; `members` is the input's array with one value appended.
     /// assert!(matches!(&members[0], (k, Lazy::Host(v)) if k == "displayName" && std::ptr::eq(*v, &group["displayName"])));
-    /// assert!(matches!(&members[1], (_, Lazy::Array(items)) if matches!(items.as_slice(), [Lazy::Host(_), Lazy::Owned(_)])));
+    /// assert!(matches!(&members[1], (_, Lazy::Spliced { host, removed, appended })
+    ///     if std::ptr::eq(*host, &group["members"]) && removed.is_empty() && appended.len() == 1));
     /// assert_eq!(result.to_value()["members"][1]["value"], "2819c223");
     /// # Ok::<(), scim_expr::Error>(())
     /// ```

@@ -7,8 +7,8 @@ use std::convert::Infallible;
 
 use serde_json::{Map, Value};
 
-use crate::node::Node;
-use crate::overlay::{Failure, Host, Lazy, LazyRef};
+use crate::node::{Node, View};
+use crate::overlay::{spliced_kept, Failure, Host, Lazy, LazyRef};
 
 /// One step from the document root: an object key or an array index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -318,6 +318,16 @@ fn step_value<'a>(v: &'a mut Value, step: &Step) -> Option<&'a mut Value> {
 impl<H: Host> Overlay<H> {
     /// The place at `loc`, materialized down to it (and including it, when it is a host object or array).
     fn slot(&mut self, loc: &[Step]) -> Result<Option<Slot<'_, H>>, Failure<H::Error>> {
+        let mut slot = self.reach(loc)?;
+        if let Some(Slot::Lazy(l)) = &mut slot {
+            l.materialize().map_err(Failure::Host)?;
+        }
+        Ok(slot)
+    }
+
+    /// The place at `loc`, materialized down to it but not itself: a host array stays one, so that appending to
+    /// it or removing from it gives a [`Lazy::Spliced`] form instead of a handle per element.
+    fn reach(&mut self, loc: &[Step]) -> Result<Option<Slot<'_, H>>, Failure<H::Error>> {
         let mut cur = Slot::Lazy(&mut self.root);
         for step in loc {
             let next = match cur {
@@ -338,9 +348,6 @@ impl<H: Host> Overlay<H> {
                 Some(n) => cur = n,
                 None => return Ok(None),
             }
-        }
-        if let Slot::Lazy(l) = &mut cur {
-            l.materialize().map_err(Failure::Host)?;
         }
         Ok(Some(cur))
     }
@@ -451,13 +458,9 @@ impl<H: Host> Doc for Overlay<H> {
     }
 
     fn append(&mut self, array: &[Step], values: Vec<Value>) -> Result<bool, Failure<H::Error>> {
-        let changed = match self.slot(array)? {
-            Some(Slot::Lazy(Lazy::Array(items))) => {
-                let changed = !values.is_empty();
-                items.extend(values.into_iter().map(Lazy::Owned));
-                changed
-            }
-            Some(Slot::Lazy(Lazy::Owned(Value::Array(items))) | Slot::Value(Value::Array(items))) => {
+        let changed = match self.reach(array)? {
+            Some(Slot::Lazy(l)) => l.append(values).map_err(Failure::Host)?,
+            Some(Slot::Value(Value::Array(items))) => {
                 let changed = !values.is_empty();
                 items.extend(values);
                 changed
@@ -471,18 +474,72 @@ impl<H: Host> Doc for Overlay<H> {
         if indices.is_empty() {
             return Ok(false);
         }
-        let changed = match self.slot(array)? {
-            Some(Slot::Lazy(Lazy::Array(items))) => {
-                remove_at(items, indices, |_, _| {});
-                true
-            }
-            Some(Slot::Lazy(Lazy::Owned(Value::Array(items))) | Slot::Value(Value::Array(items))) => {
+        let changed = match self.reach(array)? {
+            Some(Slot::Lazy(l)) => l.remove_elements(indices).map_err(Failure::Host)?,
+            Some(Slot::Value(Value::Array(items))) => {
                 remove_at(items, indices, |_, _| {});
                 true
             }
             _ => false,
         };
         Ok(self.count(changed))
+    }
+}
+
+impl<H: Host> Lazy<H> {
+    /// [`Doc::append`] to this place: a host array becomes [`Lazy::Spliced`], its elements left where they are.
+    fn append(&mut self, values: Vec<Value>) -> Result<bool, H::Error> {
+        if values.is_empty() {
+            return Ok(false);
+        }
+        match self {
+            Lazy::Host(h) => {
+                if !matches!(h.view()?, View::Array(_)) {
+                    return Ok(false);
+                }
+                *self = Lazy::Spliced { host: h.clone(), removed: Vec::new(), appended: values };
+            }
+            Lazy::Spliced { appended, .. } => appended.extend(values),
+            Lazy::Array(items) => items.extend(values.into_iter().map(Lazy::Owned)),
+            Lazy::Owned(Value::Array(items)) => items.extend(values),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// [`Doc::remove_elements`] at this place (`indices` ascending; those past the end ignored): a host array
+    /// becomes [`Lazy::Spliced`]; a spliced one records the host positions of the removed kept elements.
+    fn remove_elements(&mut self, indices: &[usize]) -> Result<bool, H::Error> {
+        match self {
+            Lazy::Host(h) => {
+                let View::Array(len) = h.view()? else { return Ok(false) };
+                let removed = indices.iter().copied().take_while(|i| *i < len).collect();
+                *self = Lazy::Spliced { host: h.clone(), removed, appended: Vec::new() };
+            }
+            Lazy::Spliced { host, removed, appended } => {
+                let kept = spliced_kept(host, removed)?;
+                let split = indices.partition_point(|i| *i < kept);
+                let (of_host, of_appended) = indices.split_at(split);
+                let shifted: Vec<usize> = of_appended.iter().map(|i| i - kept).collect();
+                remove_at(appended, &shifted, |_, _| {});
+                // Positions among the kept elements to host positions, merged into `removed`, in one pass.
+                let mut merged = Vec::with_capacity(removed.len() + of_host.len());
+                let mut r = 0;
+                for &p in of_host {
+                    while let Some(&gone) = removed.get(r).filter(|gone| **gone <= p + r) {
+                        merged.push(gone);
+                        r += 1;
+                    }
+                    merged.push(p + r);
+                }
+                merged.extend(removed.get(r..).unwrap_or_default());
+                *removed = merged;
+            }
+            Lazy::Array(items) => remove_at(items, indices, |_, _| {}),
+            Lazy::Owned(Value::Array(items)) => remove_at(items, indices, |_, _| {}),
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
 }
 
