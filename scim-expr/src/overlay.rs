@@ -13,7 +13,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::compare::Num;
+use crate::compare::{same_str, Num};
 use crate::node::{Node, View};
 use crate::Error;
 
@@ -97,24 +97,27 @@ pub trait Host: Node {
     /// equals. `None` when no element is, or for a non-array.
     ///
     /// The search adding a few values to a large multi-valued attribute makes (is this member already in the
-    /// group?). The default goes through [`element_strings`](Host::element_strings).
+    /// group?), called again from after each element found that turns out not to be the value (another `type`):
+    /// it reads only the elements from `from` on. The default reads them through [`index`](Node::index) and
+    /// [`get`](Node::get).
     fn find_element_string(
         &self,
         name: &str,
         wants: &[&str],
         from: usize,
     ) -> Result<Option<(usize, usize)>, Self::Error> {
-        let mut found = None;
-        self.element_strings(name, &mut |i, s| {
-            if i >= from {
-                if let Some(j) = s.and_then(|s| wants.iter().position(|w| *w == s)) {
-                    found = Some((i, j));
-                }
-            }
-            found.is_none()
-        })?;
-        Ok(found)
+        find_by_index(self, name, wants, from)
     }
+}
+
+/// [`Host::find_element_string`] through [`Node::index`] and [`Node::get`].
+fn find_by_index<N: Node>(n: &N, name: &str, wants: &[&str], from: usize) -> Result<Option<(usize, usize)>, N::Error> {
+    let mut found = None;
+    element_strings_from(n, name, from, &mut |i, s| {
+        found = s.and_then(|s| wants.iter().position(|w| same_str(w, s))).map(|j| (i, j));
+        found.is_none()
+    })?;
+    Ok(found)
 }
 
 /// [`Host::element_strings`] through [`Node::index`] and [`Node::get`].
@@ -123,8 +126,18 @@ fn element_strings_by_index<N: Node>(
     name: &str,
     f: &mut dyn FnMut(usize, Option<&str>) -> bool,
 ) -> Result<(), N::Error> {
+    element_strings_from(n, name, 0, f)
+}
+
+/// [`element_strings_by_index`] from element `from` on.
+fn element_strings_from<N: Node>(
+    n: &N,
+    name: &str,
+    from: usize,
+    f: &mut dyn FnMut(usize, Option<&str>) -> bool,
+) -> Result<(), N::Error> {
     let View::Array(len) = n.view()? else { return Ok(()) };
-    for i in 0..len {
+    for i in from..len {
         let Some(element) = n.index(i)? else { break };
         let more = match element.get(name)? {
             Some(m) => match m.view()? {
@@ -242,6 +255,19 @@ impl Host for &Value {
             }
         }
         Ok(())
+    }
+
+    fn find_element_string(
+        &self,
+        name: &str,
+        wants: &[&str],
+        from: usize,
+    ) -> Result<Option<(usize, usize)>, Infallible> {
+        let elements = self.as_array().map_or(&[][..], Vec::as_slice);
+        Ok(elements.iter().enumerate().skip(from).find_map(|(i, element)| {
+            let s = sure(Node::get(&element, name)).and_then(Value::as_str)?;
+            wants.iter().position(|w| same_str(w, s)).map(|j| (i, j))
+        }))
     }
 }
 
@@ -680,17 +706,24 @@ impl<'a, H: Host> Host for LazyRef<'a, H> {
         match self {
             LazyRef::Host(h) => h.find_element_string(name, wants, from),
             LazyRef::Value(v) => Ok(sure(v.find_element_string(name, wants, from))),
-            LazyRef::Array(_) | LazyRef::Object(_) | LazyRef::Spliced { .. } => {
-                let mut found = None;
-                self.element_strings(name, &mut |i, s| {
-                    if i >= from {
-                        if let Some(j) = s.and_then(|s| wants.iter().position(|w| *w == s)) {
-                            found = Some((i, j));
+            LazyRef::Array(_) | LazyRef::Object(_) => find_by_index(self, name, wants, from),
+            LazyRef::Spliced { host, removed, appended } => {
+                let kept = spliced_kept(host, removed)?;
+                if from < kept {
+                    // In the host from the same element on, past the removed ones: each search starts after the
+                    // last, so the whole costs one pass however many removed elements match.
+                    let mut at = host_position(removed, from);
+                    while let Some((found, j)) = host.find_element_string(name, wants, at)? {
+                        match removed.binary_search(&found) {
+                            Ok(_) => at = found + 1,
+                            Err(before) => return Ok(Some((found - before, j))),
                         }
                     }
-                    found.is_none()
-                })?;
-                Ok(found)
+                }
+                Ok(appended.iter().enumerate().skip(from.saturating_sub(kept)).find_map(|(k, v)| {
+                    let s = sure(Node::get(&v, name)).and_then(Value::as_str)?;
+                    wants.iter().position(|w| same_str(w, s)).map(|j| (kept + k, j))
+                }))
             }
         }
     }
