@@ -361,6 +361,8 @@ test('a large array only added to and removed from: odd elements, the same resul
     [[{ op: 'remove', path: 'members', value: [{ value: 'cased' }, { value: 'no prototype' }, { value: 'm98' }, { value: 'absent' }] }], 'entra', 97],
     [[{ op: 'remove', path: 'members', value: [{ value: 'm12' }] }, { op: 'add', path: 'members', value: [{ value: 'm12' }, { value: 'upper' }] }], 'entra', 100],
     [[{ op: 'remove', path: 'members', value: doc.members.slice(11).map((m) => ({ value: m.value })) }], 'entra', 11],
+    [[{ op: 'remove', path: 'members[value eq "m20"]' }, { op: 'remove', path: 'members[value eq "m21"]' }, { op: 'add', path: 'members', value: [{ value: 'm21' }, { value: 'm22' }] }], 'strict', 99],
+    [[{ op: 'add', path: 'members', value: [{ value: 'z' }] }, { op: 'remove', path: 'members', value: [{ value: 'z' }, { value: 'm30' }] }, { op: 'add', path: 'members', value: [{ value: 'z' }, { value: 'cased' }] }], 'entra', 100],
   ];
   for (const [ops, quirks, length] of requests) {
     const p = new Patch(request(...ops), { quirks });
