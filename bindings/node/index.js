@@ -244,14 +244,16 @@ function plainElements(arr, depth, max, lengths) {
   return texts;
 }
 
+// A value that is not an object (or null) and that the core reads in place as converting it would read it.
 function wellFormed(x) {
   const t = typeof x;
-  return t === 'string' ? x.isWellFormed() : t === 'boolean' || (t === 'number' && Number.isFinite(x));
+  return t === 'string' ? x.isWellFormed() : x === null || t === 'boolean' || (t === 'number' && Number.isFinite(x));
 }
 
+// A value that is not an object (or null) and that JSON.stringify writes as it is.
 function plainScalar(x) {
   const t = typeof x;
-  return t === 'string' || t === 'boolean' || (t === 'number' && Number.isFinite(x));
+  return x === null || t === 'string' || t === 'boolean' || (t === 'number' && Number.isFinite(x));
 }
 
 // Sets an own data property: a key `__proto__` must never reach the Object.prototype setter.

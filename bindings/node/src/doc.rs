@@ -319,6 +319,43 @@ impl<'k> JsNode<'k> {
         Ok(Some(self.member_at(name, v)))
     }
 
+    /// [`Host::element_strings`] from element `from` on, generic over `f` so that a caller's comparisons are
+    /// compiled into the loop.
+    fn each_element_string(
+        &self,
+        name: &str,
+        from: usize,
+        mut f: impl FnMut(usize, Option<&str>) -> bool,
+    ) -> Result<(), DocError> {
+        if matches!(self.pre, Pre::Text(..)) {
+            return Ok(());
+        }
+        let Some(len) = self.array_len()? else { return Ok(()) };
+        let ahead = match self.pre {
+            Pre::Array(values) if name == VALUE => Some(values),
+            _ => None,
+        };
+        for (at, i) in (0..len).zip(0usize..).skip(from) {
+            let more = match ahead.and_then(|values| values.text(at)) {
+                Some(text) => f(i, Some(text)),
+                None => {
+                    let Some(element) = self.index(i)? else { break };
+                    match element.get(name)? {
+                        Some(m) => match m.view()? {
+                            View::String(s) => f(i, Some(&s)),
+                            _ => f(i, None),
+                        },
+                        None => f(i, None),
+                    }
+                }
+            };
+            if !more {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// The node of own member `name`, whose value is `v`: for the document's large arrays, with their [`Values`].
     fn member_at(&self, name: &str, v: Raw) -> JsNode<'k> {
         let mut node = self.at(v);
@@ -473,6 +510,24 @@ impl<'k> Host for JsNode<'k> {
             }
         }
         Ok(())
+    }
+
+    /// For a large top-level array whose `value`s were read ahead ([`Values`]), those strings without a Node-API
+    /// call; any other element (an object without an own `value` string, whose member may be spelled `Value`) and
+    /// any other array or name read one by one, as [`Node::get`] finds the member.
+    fn element_strings(&self, name: &str, f: &mut dyn FnMut(usize, Option<&str>) -> bool) -> Result<(), DocError> {
+        self.each_element_string(name, 0, f)
+    }
+
+    fn find_element_string(&self, name: &str, wants: &[&str], from: usize) -> Result<Option<(usize, usize)>, DocError> {
+        let mut found = None;
+        self.each_element_string(name, from, |i, s| {
+            if let Some(s) = s {
+                found = wants.iter().position(|w| *w == s).map(|j| (i, j));
+            }
+            found.is_none()
+        })?;
+        Ok(found)
     }
 
     fn member_count(&self) -> Result<usize, DocError> {

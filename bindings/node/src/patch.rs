@@ -153,15 +153,19 @@ impl NativePatch {
                 let mut props = Vec::with_capacity(members.len());
                 for (k, item) in members {
                     let key = js.str(k)?;
-                    let value = match item {
-                        Lazy::Array(items) => match plan(js, items, js.get(part.raw(), key)?)? {
-                            Some((fresh, plan)) => {
-                                plans.push((key, plan));
-                                fresh
-                            }
-                            None => build(js, item)?,
-                        },
-                        _ => build(js, item)?,
+                    let planned = match item {
+                        Lazy::Array(items) => plan(js, items, js.get(part.raw(), key)?)?,
+                        Lazy::Spliced { host, removed, appended } => {
+                            spliced_plan(js, host, removed, appended, js.get(part.raw(), key)?)?
+                        }
+                        _ => None,
+                    };
+                    let value = match planned {
+                        Some((fresh, plan)) => {
+                            plans.push((key, plan));
+                            fresh
+                        }
+                        None => build(js, item)?,
                     };
                     props.push((key, value));
                 }
@@ -308,10 +312,7 @@ fn plan(js: Js, items: &[Lazy<JsNode<'_>>], input: Raw) -> Result<Option<(Raw, R
         };
         Ok(same.then_some(i))
     };
-    if js.kind(input)? != crate::js::Kind::Object
-        || !js.is_array(input)?
-        || (js.array_len(input)? as usize) < crate::reuse::MIN_LEN
-    {
+    if reusable(js, input)?.is_none() {
         return Ok(None);
     }
     let mut runs: Vec<f64> = Vec::new();
@@ -358,15 +359,69 @@ fn plan(js: Js, items: &[Lazy<JsNode<'_>>], input: Raw) -> Result<Option<(Raw, R
     if new > 0 {
         runs.push(-f64::from(new));
     }
+    planned(js, &fresh, &runs).map(Some)
+}
+
+/// The length of `input` when it is an array that [`plan`] may reuse: at least
+/// [`reuse::MIN_LEN`](crate::reuse::MIN_LEN) elements.
+fn reusable(js: Js, input: Raw) -> Result<Option<u32>> {
+    if js.kind(input)? != crate::js::Kind::Object || !js.is_array(input)? {
+        return Ok(None);
+    }
+    let len = js.array_len(input)?;
+    Ok((len as usize >= crate::reuse::MIN_LEN).then_some(len))
+}
+
+/// [`plan`] for a [`Lazy::Spliced`] array whose host is `input` (the part's array under that key): the runs are
+/// the gaps between the removed positions, then `-n` for the appended values, without a look at any kept element.
+/// `None` when the host is another array, `input` is too short to be worth it, or no element is kept.
+fn spliced_plan(
+    js: Js,
+    host: &JsNode<'_>,
+    removed: &[usize],
+    appended: &[Value],
+    input: Raw,
+) -> Result<Option<(Raw, Raw)>> {
+    let Some(len) = reusable(js, input)? else { return Ok(None) };
+    if !js.same(host.raw()?, input)? {
+        return Ok(None);
+    }
+    let mut runs: Vec<f64> = Vec::with_capacity(2 * removed.len() + 3);
+    let mut start = 0u32;
+    for &r in removed {
+        let Ok(r) = u32::try_from(r) else { break };
+        if r >= len {
+            break;
+        }
+        if r > start {
+            runs.extend([f64::from(start), f64::from(r)]);
+        }
+        start = r.saturating_add(1);
+    }
+    if start < len {
+        runs.extend([f64::from(start), f64::from(len)]);
+    }
+    if runs.is_empty() {
+        return Ok(None);
+    }
+    let fresh = appended.iter().map(|v| crate::from_value::from_value(js, v)).collect::<Result<Vec<_>>>()?;
+    if !fresh.is_empty() {
+        runs.push(-(fresh.len() as f64));
+    }
+    planned(js, &fresh, &runs).map(Some)
+}
+
+/// The new elements and the plan of [`plan`] as JavaScript arrays.
+fn planned(js: Js, fresh: &[Raw], runs: &[f64]) -> Result<(Raw, Raw)> {
     let arr = js.array(fresh.len())?;
     for (i, v) in (0u32..).zip(fresh) {
-        js.set_element(arr, i, v)?;
+        js.set_element(arr, i, *v)?;
     }
     let plan = js.array(runs.len())?;
     for (i, n) in (0u32..).zip(runs) {
-        js.set_element(plan, i, js.double(n)?)?;
+        js.set_element(plan, i, js.double(*n)?)?;
     }
-    Ok(Some((arr, plan)))
+    Ok((arr, plan))
 }
 
 /// Appends `v` as JSON text (serde_json's writer, which is faster than `Value`'s `Display`).

@@ -2,7 +2,7 @@
 // value, and elements of a large array that the request left equal are the input's own objects.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Patch, ScimError } from '../index.js';
+import scim, { Patch, ScimError } from '../index.js';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -266,8 +266,9 @@ test('a large array read in place with its values read ahead: any element, any v
     const label = JSON.stringify(ops).slice(0, 80);
     let object;
     let json;
+    let inPlace;
     try {
-      object = p.applyWithOutcome(doc);
+      [object, inPlace] = readInPlace(() => p.applyWithOutcome(doc));
     } catch (e) {
       object = e;
     }
@@ -283,6 +284,7 @@ test('a large array read in place with its values read ahead: any element, any v
       continue;
     }
     assert.ok(!(object instanceof Error), `${label}: ${object}`);
+    assert.equal(inPlace, 1, `${label}: read in place (null is plain data)`);
     assert.deepEqual(JSON.parse(JSON.stringify(object)), json, label); // kept elements keep their prototype
     const kept = doc.members.filter((m) => object.resource.members.includes(m));
     assert.ok(kept.length >= 79, `${label}: the input's elements are kept (${kept.length})`);
@@ -312,4 +314,117 @@ test('a large array read ahead: an inherited value is not the element\'s, a gett
   assert.equal(reads, 1);
   assert.equal(out.members.length, 99);
   assert.ok(!out.members.includes(doc.members[30]));
+});
+
+// `fn()` and how many times it had the touched part read in place (`applyHost` answered, not the JSON path).
+function readInPlace(fn) {
+  const { NativePatch } = scim._native;
+  const applyHost = NativePatch.prototype.applyHost;
+  let n = 0;
+  NativePatch.prototype.applyHost = function (...args) {
+    const out = applyHost.apply(this, args);
+    if (out !== null) n++;
+    return out;
+  };
+  try {
+    return [fn(), n];
+  } finally {
+    NativePatch.prototype.applyHost = applyHost;
+  }
+}
+
+// A request that only adds to and removes from a large array gives the core's spliced form: the result is the input
+// array's kept elements (by position, without reading them) and the new ones.
+test('a large array only added to and removed from: odd elements, the same result as JSON, kept elements shared', () => {
+  const doc = group(100);
+  doc.members[1] = { Value: 'cased', display: 'key spelled Value' };
+  doc.members[2].value = 42;
+  doc.members[3] = 'a string';
+  doc.members[4] = true;
+  doc.members[5] = ['an', 'array'];
+  doc.members[6] = { VALUE: 'upper', Value: 'mixed' }; // the member is "upper", the smallest key
+  doc.members[7] = Object.assign(Object.create(null), { value: 'no prototype' });
+  let reads = 0;
+  Object.defineProperty(doc.members[8], 'value', { get: () => (++reads, 'got'), enumerable: true });
+  doc.members[9] = { value: 42, Value: 'shadowed' }; // `value` is exact: the member is 42, not a string
+  doc.members[10] = { display: 'no value' };
+  const before = JSON.stringify(doc);
+  const requests = [
+    [[{ op: 'add', path: 'members', value: [{ value: 'new' }] }], 'strict', 101],
+    [[{ op: 'add', path: 'members', value: [{ value: 'cased' }, { value: 'mixed' }, { value: 'got' }] }], 'strict', 101],
+    [[{ op: 'add', path: 'members', value: [{ value: 'shadowed' }, { value: 'm99' }, { value: '42' }] }], 'strict', 102],
+    [[{ op: 'remove', path: 'members[value eq "cased"]' }], 'strict', 99],
+    [[{ op: 'remove', path: 'members[value eq "mixed" or value eq "got" or value eq "m0" or value eq "m99"]' }], 'strict', 97],
+    [[{ op: 'remove', path: 'members[value eq "shadowed"]' }], 'strict', 100],
+    [[{ op: 'remove', path: 'members[value eq "m50"]' }, { op: 'add', path: 'members', value: [{ value: 'm50' }, { value: 'x' }] }], 'strict', 101],
+    [[{ op: 'add', path: 'members', value: [{ value: 'y' }] }, { op: 'remove', path: 'members[value eq "m11" or value eq "y"]' }], 'strict', 99],
+    [[{ op: 'remove', path: 'members', value: [{ value: 'cased' }, { value: 'no prototype' }, { value: 'm98' }, { value: 'absent' }] }], 'entra', 97],
+    [[{ op: 'remove', path: 'members', value: [{ value: 'm12' }] }, { op: 'add', path: 'members', value: [{ value: 'm12' }, { value: 'upper' }] }], 'entra', 100],
+    [[{ op: 'remove', path: 'members', value: doc.members.slice(11).map((m) => ({ value: m.value })) }], 'entra', 11],
+    [[{ op: 'remove', path: 'members[value eq "m20"]' }, { op: 'remove', path: 'members[value eq "m21"]' }, { op: 'add', path: 'members', value: [{ value: 'm21' }, { value: 'm22' }] }], 'strict', 99],
+    [[{ op: 'add', path: 'members', value: [{ value: 'z' }] }, { op: 'remove', path: 'members', value: [{ value: 'z' }, { value: 'm30' }] }, { op: 'add', path: 'members', value: [{ value: 'z' }, { value: 'cased' }] }], 'entra', 100],
+  ];
+  for (const [ops, quirks, length] of requests) {
+    const p = new Patch(request(...ops), { quirks });
+    const label = JSON.stringify(ops).slice(0, 100);
+    reads = 0;
+    const [object, inPlace] = readInPlace(() => p.applyWithOutcome(doc));
+    assert.equal(inPlace, 1, `${label}: read in place, not through JSON`);
+    assert.ok(reads <= 1, `${label}: the getter is read once (${reads})`);
+    const json = p.applyJsonWithOutcome(JSON.stringify(doc));
+    assert.deepEqual(JSON.parse(JSON.stringify(object)), { ...json, resource: JSON.parse(json.resource) }, label);
+    const out = object.resource.members;
+    assert.equal(out.length, length, label);
+    const kept = out.filter((m) => doc.members.includes(m));
+    let at = -1;
+    for (const m of kept) {
+      const i = doc.members.indexOf(m);
+      assert.ok(i > at, `${label}: kept elements in the input's order`);
+      at = i;
+    }
+    if (object.changed) assert.notEqual(out, doc.members);
+    else assert.equal(out, doc.members, label);
+  }
+  // A sparse array is not plain data: a hole reads as undefined, which JSON has no form for.
+  const sparse = group(100);
+  delete sparse.members[3];
+  const add = new Patch(request({ op: 'add', path: 'members', value: [{ value: 'new' }] }));
+  assert.throws(() => add.apply(sparse), (e) => e instanceof ScimError && e.code === 'document.not_json' && /members\[3\]/.test(e.message));
+  assert.equal(JSON.stringify(doc), before);
+});
+
+test('a spliced array below the top level, large or small, is the input elements and the new ones', () => {
+  const EXT = 'urn:example:params:scim:schemas:extension:tags:2.0:Group';
+  const attr = (name, type, extra = {}) => ({
+    name, type, multiValued: true, required: false, mutability: 'readWrite', returned: 'default', ...extra,
+  });
+  const schemas = [{
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Schema'],
+    id: EXT,
+    name: 'Tags',
+    attributes: [
+      attr('tags', 'string'),
+      attr('owners', 'complex', { subAttributes: [{ name: 'value', type: 'string', multiValued: false }] }),
+    ],
+  }];
+  const doc = group(80);
+  doc.schemas = [GROUP, EXT];
+  doc[EXT] = { tags: ['a', 'b', 'c'], owners: Array.from({ length: 70 }, (_, i) => ({ value: `o${i}` })) };
+  // Each request also adds to `members`, so that the part is read in place (a large top-level array).
+  const requests = [
+    [{ op: 'add', path: `${EXT}:tags`, value: ['d'] }],
+    [{ op: 'remove', path: `${EXT}:tags[value eq "b"]` }, { op: 'add', path: `${EXT}:tags`, value: ['e'] }],
+    [{ op: 'add', path: `${EXT}:owners`, value: [{ value: 'o70' }] }, { op: 'remove', path: 'members[value eq "m3"]' }],
+    [{ op: 'remove', path: `${EXT}:owners[value eq "o5"]` }, { op: 'add', path: `${EXT}:owners`, value: [{ value: 'x' }] }],
+  ];
+  for (const ops of requests) {
+    const p = new Patch(request(...ops, { op: 'add', path: 'members', value: [{ value: 'new' }] }), { schemas });
+    const label = JSON.stringify(ops).slice(0, 100);
+    const [out, inPlace] = readInPlace(() => p.apply(doc));
+    assert.equal(inPlace, 1, `${label}: read in place, not through JSON`);
+    assert.deepEqual(out, JSON.parse(p.applyJson(JSON.stringify(doc))), label);
+    const owners = out[EXT].owners;
+    assert.ok(owners.filter((o) => doc[EXT].owners.includes(o)).length >= 69, `${label}: the owners are the input's`);
+    assert.ok(out.members.filter((m) => doc.members.includes(m)).length >= 79, `${label}: the members are the input's`);
+  }
 });
