@@ -93,12 +93,22 @@ fn expr(out: &mut String, c: &Compiled, term: &Term) -> std::fmt::Result {
         }
         Term::And { start, len } => list(out, c, "and", c.children(*start, *len)),
         Term::Or { start, len } => list(out, c, "or", c.children(*start, *len)),
+        // The plan keeps the comparisons of a run as they were written: the host tests them one by one.
+        Term::AnyOf { start, len, .. } => list(out, c, "or", c.children(*start, *len)),
     }
 }
 
-fn list(out: &mut String, c: &Compiled, tag: &str, items: &[Term]) -> std::fmt::Result {
-    write!(out, "\"{tag}\",{}", items.len())?;
-    for item in items {
+/// `tag`, the number of operands, then each; the comparisons of a run within the chain are its operands.
+fn list<'c>(out: &mut String, c: &'c Compiled, tag: &str, items: &'c [Term]) -> std::fmt::Result {
+    let operands = |t: &'c Term| -> &'c [Term] {
+        match t {
+            Term::AnyOf { start, len, part: true } => c.children(*start, *len),
+            t => std::slice::from_ref(t),
+        }
+    };
+    let n: usize = items.iter().map(|t| operands(t).len()).sum();
+    write!(out, "\"{tag}\",{n}")?;
+    for item in items.iter().flat_map(operands) {
         out.push(',');
         expr(out, c, item)?;
     }
@@ -245,6 +255,25 @@ mod tests {
                 ["not", ["cmp", [null, "meta", "lastModified", [2]], "gt",
                     ["str", "2011-05-13T04:42:34Z", ["1305261754", 0], null]]]]})
         );
+    }
+
+    /// Runs of `eq` on one path, which evaluation groups, are exported as their comparisons, in order.
+    #[test]
+    fn exports_grouped_runs_as_their_comparisons() {
+        let operands: Vec<String> = (0..8)
+            .map(|i| format!(r#"userName eq "u{i}""#))
+            .chain([r#"title eq "t""#.to_string(), r#"id eq "a""#.to_string(), r#"id eq "b""#.to_string()])
+            .collect();
+        let one = |t: &str| plan(&Filter::parse(t).unwrap())["expr"].clone();
+        let mut expect = vec![json!("or")];
+        expect.extend(operands.iter().map(|t| one(t)));
+        let text = operands.join(" or ");
+        assert_eq!(plan(&Filter::parse(&text).unwrap())["expr"], Value::Array(expect.clone()));
+        assert_eq!(one(&format!("not ({text})")), json!(["not", expect]));
+        let run = operands.get(..8).unwrap().join(" or ");
+        let mut expect = vec![json!("or")];
+        expect.extend(operands.get(..8).unwrap().iter().map(|t| one(t)));
+        assert_eq!(one(&format!("({run}) and title pr")).get(1), Some(&Value::Array(expect)));
     }
 
     #[test]
