@@ -3,8 +3,6 @@
 //! The parser resolves every attribute path against the schemas once, per resource type, into a [`Leaf`] (how
 //! the compared values behave: caseExact, dateTime). Evaluation then walks only the attributes the filter names.
 
-use std::sync::OnceLock;
-
 use crate::compare::{self, Instant, Num};
 use crate::filter::{AttrPath, CompValue, CompareOp, Expr};
 use crate::grammar::split_attr_path;
@@ -100,38 +98,12 @@ pub(crate) enum Prepared {
 /// indexes into [`Compiled`]'s node list.
 #[derive(Debug, Clone)]
 pub(crate) enum Term {
-    Present {
-        target: Target,
-        path: Span,
-    },
-    Compare {
-        target: Target,
-        path: Span,
-        op: CompareOp,
-        value: Prepared,
-    },
+    Present { target: Target, path: Span },
+    Compare { target: Target, path: Span, op: CompareOp, value: Prepared },
     Not(u32),
-    And {
-        start: u32,
-        len: u32,
-    },
-    Or {
-        start: u32,
-        len: u32,
-    },
-    ValuePath {
-        target: Target,
-        path: Span,
-        filter: u32,
-    },
-    /// `or` of the comparisons `start..start + len`, each `eq` with a string on one path (see [`group_runs`]):
-    /// the path is read once and each value it reaches looked up among the strings. `part`: the comparisons are
-    /// operands of the enclosing `or` (a run within its chain); else the term stands for a whole `or`.
-    AnyOf {
-        start: u32,
-        len: u32,
-        part: bool,
-    },
+    And { start: u32, len: u32 },
+    Or { start: u32, len: u32 },
+    ValuePath { target: Target, path: Span, filter: u32 },
 }
 
 /// A filter as the parser compiles it: the root term, the terms below it in one list, and one string holding
@@ -142,10 +114,26 @@ pub(crate) struct Compiled {
     text: Box<str>,
     root: Term,
     nodes: Box<[Term]>,
-    /// The string sets of the [`Term::AnyOf`] runs of at least [`SET_MIN`] comparisons, by their `start`; built on
-    /// the first evaluation that needs one, so that a filter only parsed (validated, or translated to a query)
-    /// does not pay for them.
-    sets: OnceLock<Box<[(u32, StrSet)]>>,
+}
+
+/// An `or` (its operands' place in the node list) evaluated with its runs grouped: `operands` in order, each a
+/// single operand or a run. [`group_runs`] finds them; [`Filter`](crate::Filter) keeps them, found on its first
+/// evaluation, so that a filter only parsed (validated, or translated to a query) does not pay for them.
+#[derive(Debug, Clone)]
+pub(crate) struct Grouped {
+    start: u32,
+    len: u32,
+    operands: Box<[Operand]>,
+}
+
+/// An operand of a [`Grouped`] `or`.
+#[derive(Debug, Clone)]
+enum Operand {
+    /// The node at this index.
+    One(u32),
+    /// Two or more comparisons `eq` a string on one path, `start..start + len` in the node list: the path is read
+    /// once, and each value it reaches looked up among the strings (in `set` for a run of at least [`SET_MIN`]).
+    Run { start: u32, len: u32, set: Option<StrSet> },
 }
 
 /// Runs shorter than this compare each string in turn after the one read of the path: no set to build.
@@ -205,79 +193,66 @@ fn run_target(term: &Term) -> Option<&Target> {
 /// Whether two targets read the same values the same way: the same path text (a member read by its exact name
 /// wins over one differing in case, so a path written in another case may read another member) and leaves.
 fn same_target(text: &str, a: &Target, b: &Target) -> bool {
+    // A chain's remembered path gives its comparisons the same spans: compared first, as numbers.
+    let same_spans = a.name == b.name && a.container == b.container && a.sub == b.sub;
     let t = |s: Span| text.get(s.start as usize..s.end as usize);
-    a.container.map(t) == b.container.map(t)
-        && t(a.name) == t(b.name)
-        && a.sub.map(t) == b.sub.map(t)
-        && a.leaves == b.leaves
+    let same_text =
+        || a.container.map(t) == b.container.map(t) && t(a.name) == t(b.name) && a.sub.map(t) == b.sub.map(t);
+    a.leaves == b.leaves && (same_spans || same_text())
 }
 
 /// The length of the run of comparisons on `items[0]`'s target that `items` starts with (0 when the first item is
 /// no run operand).
 fn run_len(text: &str, items: &[Term]) -> usize {
-    let Some(first) = items.first().and_then(run_target) else { return 0 };
-    1 + items.iter().skip(1).take_while(|t| run_target(t).is_some_and(|t| same_target(text, first, t))).count()
+    let mut rest = items.iter();
+    let Some(mut last) = rest.next().and_then(run_target) else { return 0 };
+    let mut n = 1;
+    for item in rest {
+        // Each against the one before: from the third on, a chain's remembered path has the same spans as that.
+        match run_target(item) {
+            Some(target) if same_target(text, last, target) => {
+                last = target;
+                n += 1;
+            }
+            _ => break,
+        }
+    }
+    n
 }
 
-/// Gives each `or` whose operands include a run of two or more comparisons `eq` a string on one path its
-/// [`Term::AnyOf`]: a chain that is one run becomes the run; another chain gets a new operand list in which each run
-/// is one operand. What the filter means, its tree and its plan do not change.
-pub(crate) fn group_runs(text: &str, root: &mut Term, nodes: &mut Vec<Term>) {
-    // New lists are appended as the loop goes; they hold runs already grouped, and copies of operands seen
-    // before, whose `or`s group the same way again.
-    let mut i = 0;
-    while let Some(term) = nodes.get(i) {
-        if let Term::Or { start, len } = *term {
-            if let Some(grouped) = group_or(text, start, len, nodes) {
-                if let Some(slot) = nodes.get_mut(i) {
-                    *slot = grouped;
-                }
+/// The runs of `or`s whose operands include two or more comparisons `eq` a string on one path in a row, each
+/// run as one [`Operand::Run`]. What the filter means does not change: `or` of comparisons that read the same
+/// values is whether one of those values equals one of the strings.
+pub(crate) fn group_runs(c: &Compiled) -> Box<[Grouped]> {
+    let mut grouped: Vec<Grouped> = Vec::new();
+    for term in std::iter::once(&c.root).chain(c.nodes.iter()) {
+        let Term::Or { start, len } = *term else { continue };
+        let items = c.children(start, len);
+        // Checked first, so that a filter without runs allocates nothing (runs end at the first operand that
+        // starts none, so this reads each operand about once).
+        if !(0..items.len()).any(|at| run_len(&c.text, items.get(at..).unwrap_or(&[])) >= 2) {
+            continue;
+        }
+        let mut operands = Vec::new();
+        let mut at = 0;
+        while at < items.len() {
+            let n = run_len(&c.text, items.get(at..).unwrap_or(&[]));
+            if n >= 2 {
+                let (run_start, run_len) = (index(start as usize + at), index(n));
+                let set = (n >= SET_MIN).then(|| StrSet::new(c, c.children(run_start, run_len)));
+                operands.push(Operand::Run { start: run_start, len: run_len, set });
+                at += n;
+            } else {
+                operands.push(Operand::One(index(start as usize + at)));
+                at += 1;
             }
         }
-        i += 1;
+        grouped.push(Grouped { start, len, operands: operands.into_boxed_slice() });
     }
-    if let Term::Or { start, len } = *root {
-        if let Some(grouped) = group_or(text, start, len, nodes) {
-            *root = grouped;
-        }
-    }
-}
-
-/// The term for `or` of `nodes[start..start + len]` with its runs grouped; `None` when it has no run.
-fn group_or(text: &str, start: u32, len: u32, nodes: &mut Vec<Term>) -> Option<Term> {
-    let (from, to) = (start as usize, start as usize + len as usize);
-    let items = nodes.get(from..to)?;
-    let first = run_len(text, items);
-    if first == items.len() && first >= 2 {
-        return Some(Term::AnyOf { start, len, part: false });
-    }
-    let mut at = first.max(1);
-    let mut grouped = first >= 2;
-    while !grouped && at < items.len() {
-        let n = run_len(text, items.get(at..).unwrap_or(&[]));
-        grouped = n >= 2;
-        at += n.max(1);
-    }
-    if !grouped {
-        return None;
-    }
-    let mut operands = Vec::new();
-    let mut at = 0;
-    while at < items.len() {
-        let rest = items.get(at..).unwrap_or(&[]);
-        let n = run_len(text, rest);
-        if n >= 2 {
-            operands.push(Term::AnyOf { start: index(from + at), len: index(n), part: true });
-            at += n;
-        } else {
-            operands.extend(rest.first().cloned());
-            at += 1;
-        }
-    }
-    let new_start = nodes.len();
-    let count = operands.len();
-    nodes.extend(operands);
-    Some(Term::Or { start: index(new_start), len: index(count) })
+    grouped.sort_unstable_by_key(|g| (g.start, g.len));
+    // A copy of an `or` (an `and` chain extended by a quirk copies its operands) shares its list.
+    grouped.dedup_by_key(|g| (g.start, g.len));
+    grouped.into_boxed_slice()
 }
 
 fn index(i: usize) -> u32 {
@@ -286,24 +261,7 @@ fn index(i: usize) -> u32 {
 
 impl Compiled {
     pub fn new(text: String, root: Term, nodes: Box<[Term]>) -> Compiled {
-        Compiled { text: text.into_boxed_str(), root, nodes, sets: OnceLock::new() }
-    }
-
-    /// The set of the run starting at `start`, building every run's on the first call.
-    fn set(&self, start: u32) -> Option<&StrSet> {
-        let sets = self.sets.get_or_init(|| {
-            let runs = std::iter::once(&self.root).chain(self.nodes.iter()).filter_map(|t| match t {
-                Term::AnyOf { start, len, .. } if *len as usize >= SET_MIN => Some((*start, *len)),
-                _ => None,
-            });
-            let mut sets: Vec<(u32, StrSet)> =
-                runs.map(|(start, len)| (start, StrSet::new(self, self.children(start, len)))).collect();
-            sets.sort_unstable_by_key(|(start, _)| *start);
-            sets.dedup_by_key(|(start, _)| *start);
-            sets.into_boxed_slice()
-        });
-        let at = sets.binary_search_by_key(&start, |(s, _)| *s).ok()?;
-        sets.get(at).map(|(_, set)| set)
+        Compiled { text: text.into_boxed_str(), root, nodes }
     }
 
     pub(crate) fn text(&self, span: Span) -> &str {
@@ -340,22 +298,7 @@ impl Compiled {
             Term::And { start, len } => {
                 Expr::And(self.children(*start, *len).iter().map(|t| self.expr_of(t)).collect())
             }
-            Term::Or { start, len } => {
-                let mut operands = Vec::with_capacity(*len as usize);
-                for t in self.children(*start, *len) {
-                    match t {
-                        // A run within the chain: its comparisons are the chain's operands.
-                        Term::AnyOf { start, len, part: true } => {
-                            operands.extend(self.children(*start, *len).iter().map(|t| self.expr_of(t)))
-                        }
-                        t => operands.push(self.expr_of(t)),
-                    }
-                }
-                Expr::Or(operands)
-            }
-            Term::AnyOf { start, len, .. } => {
-                Expr::Or(self.children(*start, *len).iter().map(|t| self.expr_of(t)).collect())
-            }
+            Term::Or { start, len } => Expr::Or(self.children(*start, *len).iter().map(|t| self.expr_of(t)).collect()),
             Term::ValuePath { path, filter, .. } => {
                 Expr::ValuePath { path: self.attr_path(*path), filter: child(*filter) }
             }
@@ -383,10 +326,24 @@ impl Compiled {
 
 /// Evaluates `c` with `scope` as the resource (or, inside brackets, the multi-valued attribute's element).
 pub(crate) fn eval<N: Node>(c: &Compiled, scope: &N, slot: usize) -> Result<bool, N::Error> {
-    eval_term(c, &c.root, scope, slot)
+    eval_term(c, &[], &c.root, scope, slot)
 }
 
-fn eval_term<N: Node>(c: &Compiled, term: &Term, scope: &N, slot: usize) -> Result<bool, N::Error> {
+/// [`eval`] with the `or`s that [`group_runs`] found in `c`.
+pub(crate) fn eval_grouped<N: Node>(c: &Compiled, runs: &[Grouped], scope: &N, slot: usize) -> Result<bool, N::Error> {
+    eval_term(c, runs, &c.root, scope, slot)
+}
+
+/// The grouped form of the `or` of `start..start + len`, when it has runs.
+fn grouped(runs: &[Grouped], start: u32, len: u32) -> Option<&Grouped> {
+    if runs.is_empty() {
+        return None;
+    }
+    let at = runs.binary_search_by_key(&(start, len), |g| (g.start, g.len)).ok()?;
+    runs.get(at)
+}
+
+fn eval_term<N: Node>(c: &Compiled, runs: &[Grouped], term: &Term, scope: &N, slot: usize) -> Result<bool, N::Error> {
     match term {
         Term::Present { target, .. } => any_value(c, target, scope, false, &mut |v| present(v, 0)),
         Term::Compare { target, op, value: Prepared::Null, .. } => {
@@ -411,30 +368,44 @@ fn eval_term<N: Node>(c: &Compiled, term: &Term, scope: &N, slot: usize) -> Resu
             }
         }
         Term::Not(inner) => match c.nodes.get(*inner as usize) {
-            Some(inner) => Ok(!eval_term(c, inner, scope, slot)?),
+            Some(inner) => Ok(!eval_term(c, runs, inner, scope, slot)?),
             None => Ok(true),
         },
         Term::And { start, len } => {
             for item in c.children(*start, *len) {
-                if !eval_term(c, item, scope, slot)? {
+                if !eval_term(c, runs, item, scope, slot)? {
                     return Ok(false);
                 }
             }
             Ok(true)
         }
         Term::Or { start, len } => {
+            if let Some(grouped) = grouped(runs, *start, *len) {
+                for operand in grouped.operands.iter() {
+                    let hit = match operand {
+                        Operand::One(i) => match c.nodes.get(*i as usize) {
+                            Some(item) => eval_term(c, runs, item, scope, slot)?,
+                            None => false,
+                        },
+                        Operand::Run { start, len, set } => any_of(c, *start, *len, set.as_ref(), scope, slot)?,
+                    };
+                    if hit {
+                        return Ok(true);
+                    }
+                }
+                return Ok(false);
+            }
             for item in c.children(*start, *len) {
-                if eval_term(c, item, scope, slot)? {
+                if eval_term(c, runs, item, scope, slot)? {
                     return Ok(true);
                 }
             }
             Ok(false)
         }
         Term::ValuePath { target, filter, .. } => match c.nodes.get(*filter as usize) {
-            Some(inner) => any_value(c, target, scope, false, &mut |element| eval_term(c, inner, element, slot)),
+            Some(inner) => any_value(c, target, scope, false, &mut |element| eval_term(c, runs, inner, element, slot)),
             None => Ok(false),
         },
-        Term::AnyOf { start, len, .. } => any_of(c, *start, *len, scope, slot),
     }
 }
 
@@ -442,13 +413,19 @@ fn eval_term<N: Node>(c: &Compiled, term: &Term, scope: &N, slot: usize) -> Resu
 /// matches when it is a string equal to one of theirs (exactly or ignoring case, as the path's leaf compares), or
 /// a boolean that one of them stands for (`boolean_strings`); no other JSON type equals a string (see
 /// [`compare`]). The comparisons share the path, so it is read once.
-fn any_of<N: Node>(c: &Compiled, start: u32, len: u32, scope: &N, slot: usize) -> Result<bool, N::Error> {
+fn any_of<N: Node>(
+    c: &Compiled,
+    start: u32,
+    len: u32,
+    set: Option<&StrSet>,
+    scope: &N,
+    slot: usize,
+) -> Result<bool, N::Error> {
     let terms = c.children(start, len);
     let Some(target) = terms.first().and_then(run_target) else {
         return Ok(false);
     };
     let leaf = target.leaf(slot);
-    let set = if terms.len() >= SET_MIN { c.set(start) } else { None };
     any_value(c, target, scope, true, &mut |v| {
         Ok(match (v.view()?, set) {
             (View::String(have), Some(set)) => set.contains(c, &have, leaf.exact),
@@ -588,18 +565,21 @@ fn compare(v: &View<'_>, op: CompareOp, want: &Prepared, text: &str, leaf: Leaf)
 mod tests {
     use serde_json::{json, Value};
 
-    use super::{Term, SET_MIN};
+    use super::SET_MIN;
     use crate::filter::Expr;
     use crate::{Filter, Options, Quirks};
 
-    /// The runs of `f`'s compiled form: (number of comparisons, whether a chain's part) of each [`Term::AnyOf`].
+    /// The runs of `f`'s compiled form, as its first evaluation groups them: (number of comparisons, whether the
+    /// `or` has other operands) of each.
     fn runs(f: &Filter) -> Vec<(u32, bool)> {
-        let c = &f.compiled;
-        let mut runs: Vec<(u32, bool)> = std::iter::once(&c.root)
-            .chain(c.nodes.iter())
-            .filter_map(|t| match t {
-                Term::AnyOf { len, part, .. } => Some((*len, *part)),
-                _ => None,
+        let mut runs: Vec<(u32, bool)> = super::group_runs(&f.compiled)
+            .iter()
+            .flat_map(|g| {
+                let part = g.operands.len() > 1;
+                g.operands.iter().filter_map(move |o| match o {
+                    super::Operand::Run { len, .. } => Some((*len, part)),
+                    super::Operand::One(_) => None,
+                })
             })
             .collect();
         runs.sort_unstable();

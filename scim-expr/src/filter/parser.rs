@@ -252,8 +252,7 @@ impl<'a> FilterParser<'a> {
         Ok(())
     }
 
-    fn finish(&mut self, mut root: Term) -> Parsed {
-        super::eval::group_runs(&self.text, &mut root, &mut self.nodes);
+    fn finish(&mut self, root: Term) -> Parsed {
         let nodes: Box<[Term]> = if self.nodes.is_empty() { Box::default() } else { self.nodes.drain(..).collect() };
         let text = std::mem::take(&mut self.text);
         Parsed { compiled: Compiled::new(text, root, nodes), per_kind: self.per_kind, fired: self.fired }
