@@ -1199,19 +1199,23 @@ fn compare_op(word: &str) -> Option<CompareOp> {
     compare_op_bytes(a, b)
 }
 
-/// `compareOp` of two bytes, case-insensitive.
+/// `compareOp` of two bytes, case-insensitive. `| 0x20` lowers exactly the bytes that can match: a byte maps to a
+/// lower-case letter that way only when it is that letter in either case.
 #[inline]
 fn compare_op_bytes(a: u8, b: u8) -> Option<CompareOp> {
-    Some(match (a.to_ascii_lowercase(), b.to_ascii_lowercase()) {
-        (b'e', b'q') => CompareOp::Eq,
-        (b'n', b'e') => CompareOp::Ne,
-        (b'c', b'o') => CompareOp::Co,
-        (b's', b'w') => CompareOp::Sw,
-        (b'e', b'w') => CompareOp::Ew,
-        (b'g', b't') => CompareOp::Gt,
-        (b'l', b't') => CompareOp::Lt,
-        (b'g', b'e') => CompareOp::Ge,
-        (b'l', b'e') => CompareOp::Le,
+    const fn op(a: u8, b: u8) -> u16 {
+        u16::from_le_bytes([a, b])
+    }
+    Some(match u16::from_le_bytes([a | 0x20, b | 0x20]) {
+        x if x == op(b'e', b'q') => CompareOp::Eq,
+        x if x == op(b'n', b'e') => CompareOp::Ne,
+        x if x == op(b'c', b'o') => CompareOp::Co,
+        x if x == op(b's', b'w') => CompareOp::Sw,
+        x if x == op(b'e', b'w') => CompareOp::Ew,
+        x if x == op(b'g', b't') => CompareOp::Gt,
+        x if x == op(b'l', b't') => CompareOp::Lt,
+        x if x == op(b'g', b'e') => CompareOp::Ge,
+        x if x == op(b'l', b'e') => CompareOp::Le,
         _ => return None,
     })
 }
@@ -1227,7 +1231,7 @@ fn sub_def<'s>(def: Option<&'s Attribute>, sub: Option<&str>) -> Option<&'s Attr
 mod tests {
     use serde_json::json;
 
-    use crate::filter::Expr;
+    use crate::filter::{CompareOp, Expr};
     use crate::{Filter, Options, Quirks};
 
     /// A path repeated along a chain is resolved once (the memo) and the lists are shared between parses (the
@@ -1374,6 +1378,47 @@ mod tests {
         let user = schemas.schema("urn:ietf:params:scim:schemas:core:2.0:User").unwrap().clone();
         schemas.add_schema(user);
         assert!(schemas.known_path("attr0").is_none());
+    }
+
+    /// The operator test on two bytes agrees with a case-insensitive comparison of their text, for every pair.
+    #[test]
+    fn operators_of_two_bytes_read_as_their_text() {
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                let text = [a, b];
+                let expect = std::str::from_utf8(&text)
+                    .ok()
+                    .and_then(|t| CompareOp::ALL.into_iter().find(|op| op.as_str().eq_ignore_ascii_case(t)));
+                assert_eq!(super::compare_op_bytes(a, b), expect, "{a} {b}");
+            }
+        }
+    }
+
+    /// Threads keeping paths in one cache at once: every filter still means what it says, and the cache keeps at
+    /// most its bound.
+    #[test]
+    fn the_path_cache_serves_threads_at_once() {
+        let options = std::sync::Arc::new(Options::new().with_schemas(crate::Schemas::builtin()));
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let options = options.clone();
+                std::thread::spawn(move || {
+                    for round in 0..3 {
+                        for i in 0..40 {
+                            let (name, value) = (format!("x{}", (i * 7 + t) % 40), format!("v{round}"));
+                            let f = Filter::parse_with(&format!(r#"{name} eq "{value}""#), &options).unwrap();
+                            assert!(f.matches(&json!({ name.as_str(): value.to_uppercase() })), "{name}");
+                            assert!(!f.matches(&json!({ name.as_str(): "other" })), "{name}");
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let kept = (0..40).filter(|i| options.schemas.known_path(&format!("X{i}")).is_some()).count();
+        assert!(kept > 0 && kept <= 40, "{kept}");
     }
 
     /// An error in a comparison whose path the memo resolved carries its own position.
