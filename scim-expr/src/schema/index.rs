@@ -26,12 +26,15 @@ const PATH_KEPT_LEN: usize = 256;
 pub(crate) struct PathCache {
     claimed: AtomicUsize,
     /// `PATHS_KEPT` slots, allocated when the first path is kept.
-    slots: OnceLock<Box<[OnceLock<(u64, Box<str>, KnownPath)>]>>,
+    slots: OnceLock<Box<[OnceLock<Kept>]>>,
 }
+
+/// A kept path: its [`fold_hash`], the path in ASCII lower case, and what its comparisons need.
+type Kept = (u64, Box<str>, KnownPath);
 
 impl PathCache {
     /// The paths kept so far: (hash, path in ASCII lower case, what it needs).
-    fn kept(&self) -> impl Iterator<Item = &(u64, Box<str>, KnownPath)> {
+    fn kept(&self) -> impl Iterator<Item = &Kept> {
         let claimed = self.claimed.load(Ordering::Acquire);
         let slots = if claimed == 0 { &[] } else { self.slots.get().map_or(&[][..], |s| &s[..]) };
         slots.iter().take(claimed).filter_map(OnceLock::get)
