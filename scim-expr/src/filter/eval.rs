@@ -3,6 +3,8 @@
 //! The parser resolves every attribute path against the schemas once, per resource type, into a [`Leaf`] (how
 //! the compared values behave: caseExact, dateTime). Evaluation then walks only the attributes the filter names.
 
+use std::sync::OnceLock;
+
 use crate::compare::{self, Instant, Num};
 use crate::filter::{AttrPath, CompValue, CompareOp, Expr};
 use crate::grammar::split_attr_path;
@@ -326,16 +328,21 @@ impl Compiled {
 
 /// Evaluates `c` with `scope` as the resource (or, inside brackets, the multi-valued attribute's element).
 pub(crate) fn eval<N: Node>(c: &Compiled, scope: &N, slot: usize) -> Result<bool, N::Error> {
-    eval_term(c, &[], &c.root, scope, slot)
+    eval_term(c, None, &c.root, scope, slot)
 }
 
 /// [`eval`] with the `or`s that [`group_runs`] found in `c`.
-pub(crate) fn eval_grouped<N: Node>(c: &Compiled, runs: &[Grouped], scope: &N, slot: usize) -> Result<bool, N::Error> {
-    eval_term(c, runs, &c.root, scope, slot)
+/// `runs` is found when an `or` is first evaluated, so that a filter without one never looks at it.
+pub(crate) fn eval_grouped<N: Node>(c: &Compiled, runs: &Runs, scope: &N, slot: usize) -> Result<bool, N::Error> {
+    eval_term(c, Some(runs), &c.root, scope, slot)
 }
 
+/// The grouped `or`s of a compiled filter, found by [`group_runs`] when first needed.
+pub(crate) type Runs = OnceLock<Box<[Grouped]>>;
+
 /// The grouped form of the `or` of `start..start + len`, when it has runs.
-fn grouped(runs: &[Grouped], start: u32, len: u32) -> Option<&Grouped> {
+fn grouped<'r>(c: &Compiled, runs: Option<&'r Runs>, start: u32, len: u32) -> Option<&'r Grouped> {
+    let runs = runs?.get_or_init(|| group_runs(c));
     if runs.is_empty() {
         return None;
     }
@@ -343,7 +350,13 @@ fn grouped(runs: &[Grouped], start: u32, len: u32) -> Option<&Grouped> {
     runs.get(at)
 }
 
-fn eval_term<N: Node>(c: &Compiled, runs: &[Grouped], term: &Term, scope: &N, slot: usize) -> Result<bool, N::Error> {
+fn eval_term<N: Node>(
+    c: &Compiled,
+    runs: Option<&Runs>,
+    term: &Term,
+    scope: &N,
+    slot: usize,
+) -> Result<bool, N::Error> {
     match term {
         Term::Present { target, .. } => any_value(c, target, scope, false, &mut |v| present(v, 0)),
         Term::Compare { target, op, value: Prepared::Null, .. } => {
@@ -380,7 +393,7 @@ fn eval_term<N: Node>(c: &Compiled, runs: &[Grouped], term: &Term, scope: &N, sl
             Ok(true)
         }
         Term::Or { start, len } => {
-            if let Some(grouped) = grouped(runs, *start, *len) {
+            if let Some(grouped) = grouped(c, runs, *start, *len) {
                 for operand in grouped.operands.iter() {
                     let hit = match operand {
                         Operand::One(i) => match c.nodes.get(*i as usize) {

@@ -34,7 +34,7 @@ pub struct Filter {
     /// Derived from `compiled` when first asked for.
     ast: OnceLock<Box<Expr>>,
     /// The `or`s whose runs of `eq` comparisons evaluation tests as sets, found on the first evaluation.
-    runs: OnceLock<Box<[eval::Grouped]>>,
+    runs: eval::Runs,
     /// Kept only when some path resolves differently in different resource types, to find a document's type.
     schemas: Option<Arc<Schemas>>,
     /// The slot of the resource type assumed for documents whose `schemas` name none: k + 1 for type k, 0 for
@@ -95,8 +95,7 @@ impl Filter {
             Some(schemas) => schemas.kind_of(doc, (self.default_slot as usize).checked_sub(1))?.map_or(0, |k| k + 1),
             None => 0,
         };
-        let runs = self.runs.get_or_init(|| eval::group_runs(&self.compiled));
-        eval::eval_grouped(&self.compiled, runs, doc, slot)
+        eval::eval_grouped(&self.compiled, &self.runs, doc, slot)
     }
 
     /// The documents of `docs` the filter matches, in order.
