@@ -75,6 +75,23 @@ fn folded(s: &str) -> impl Iterator<Item = char> + '_ {
     s.chars().flat_map(fold)
 }
 
+/// A hash of `s` that strings equal under [`str_eq`] share, whether `exact` or not: it hashes the folded
+/// characters, which exactly equal strings share too. For a set of strings looked up by either comparison, the
+/// hash narrows the candidates and `str_eq` decides. Not keyed: strings chosen to collide cost a comparison each,
+/// as testing them one by one would.
+pub fn fold_hash(s: &str) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h: u64 = 0;
+    let mut feed = |c: u32| h = (h.rotate_left(5) ^ u64::from(c)).wrapping_mul(K);
+    if s.is_ascii() {
+        // An ASCII character folds to its lower case, which is what `folded` yields for it.
+        s.bytes().for_each(|b| feed(u32::from(b.to_ascii_lowercase())));
+    } else {
+        folded(s).for_each(|c| feed(u32::from(c)));
+    }
+    h
+}
+
 /// `a` and `b` compare equal.
 pub fn str_eq(a: &str, b: &str, exact: bool) -> bool {
     if exact {
@@ -327,6 +344,31 @@ mod tests {
 
     /// The byte-wise fast path of `str_eq` decides every pair as full folding does, including pairs where a
     /// non-ASCII character folds to ASCII (the Kelvin sign, long s, `ß`) or ends one string early.
+    #[test]
+    fn equal_strings_share_a_fold_hash() {
+        let parts =
+            ["", "a", "A", "k", "K", "\u{212A}", "s", "S", "\u{17F}", "ß", "ss", "SS", "é", "É", "σ", "ς", "Σ", "-"];
+        let mut strings = Vec::new();
+        for x in parts {
+            for y in parts {
+                strings.push(format!("{x}{y}"));
+            }
+        }
+        let (mut hashes, mut forms) = (std::collections::HashSet::new(), std::collections::HashSet::new());
+        for a in &strings {
+            hashes.insert(fold_hash(a));
+            forms.insert(folded(a).collect::<String>());
+            for b in &strings {
+                if str_eq(a, b, false) {
+                    assert_eq!(fold_hash(a), fold_hash(b), "{a:?} vs {b:?}");
+                }
+            }
+        }
+        // Strings that fold apart hash apart here.
+        assert_eq!(hashes.len(), forms.len());
+        assert!(forms.len() > 40, "{}", forms.len());
+    }
+
     #[test]
     fn str_eq_agrees_with_folding() {
         let parts = [

@@ -175,3 +175,20 @@ fn a_failing_patch_on_a_large_group_does_not_copy_it() {
     // The undo log holds what the request displaced; shuffling the array moves values without copying them.
     assert!(cost * 10 < one_copy, "applying and rolling back allocated {cost} bytes; one copy is {one_copy}");
 }
+
+/// A chain of `eq` comparisons on one path is grouped into a set on its first evaluation; after that, evaluating
+/// it allocates nothing either.
+#[test]
+fn evaluating_a_grouped_chain_allocates_nothing_after_the_first_time() {
+    let doc = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "User7@example.com",
+                     "emails": [{"value": "a@example.com"}, {"value": "user9@example.com"}]});
+    let chain = |path: &str| (0..50).map(|i| format!(r#"{path} eq "user{i}@example.com""#)).collect::<Vec<_>>();
+    for text in [chain("userName").join(" or "), chain("emails").join(" or "), chain("title").join(" or ")] {
+        let f = Filter::parse(&text).unwrap();
+        let first = f.matches(&doc);
+        let mut again = None;
+        assert_eq!(allocated_by(|| again = Some(f.matches(&doc))), 0, "{text}");
+        assert_eq!(again, Some(first));
+        assert_eq!(first, !text.starts_with("title"));
+    }
+}

@@ -33,9 +33,13 @@ pub struct Filter {
     compiled: eval::Compiled,
     /// Derived from `compiled` when first asked for.
     ast: OnceLock<Box<Expr>>,
+    /// The `or`s whose runs of `eq` comparisons evaluation tests as sets, found on the first evaluation.
+    runs: eval::Runs,
     /// Kept only when some path resolves differently in different resource types, to find a document's type.
     schemas: Option<Arc<Schemas>>,
-    resource_type: Option<usize>,
+    /// The slot of the resource type assumed for documents whose `schemas` name none: k + 1 for type k, 0 for
+    /// none. 32 bits (the schemas have few types), as the size of a `Filter` is paid in each of its moves.
+    default_slot: u32,
     quirks: Quirks,
     fired: crate::quirks::Fired,
 }
@@ -54,8 +58,9 @@ impl Filter {
         Ok(Filter {
             compiled: parsed.compiled,
             ast: OnceLock::new(),
+            runs: OnceLock::new(),
             schemas: parsed.per_kind.then(|| options.schemas.clone()),
-            resource_type: options.resource_type,
+            default_slot: options.resource_type.map_or(0, |k| u32::try_from(k + 1).unwrap_or(u32::MAX)),
             quirks: options.quirks,
             fired: parsed.fired,
         })
@@ -87,10 +92,10 @@ impl Filter {
     /// Whether a document read through [`Node`] satisfies the filter; fails only when reading the host value fails.
     pub fn matches_node<N: Node>(&self, doc: &N) -> Result<bool, N::Error> {
         let slot = match &self.schemas {
-            Some(schemas) => schemas.kind_of(doc, self.resource_type)?.map_or(0, |k| k + 1),
+            Some(schemas) => schemas.kind_of(doc, (self.default_slot as usize).checked_sub(1))?.map_or(0, |k| k + 1),
             None => 0,
         };
-        eval::eval(&self.compiled, doc, slot)
+        eval::eval_grouped(&self.compiled, &self.runs, doc, slot)
     }
 
     /// The documents of `docs` the filter matches, in order.

@@ -447,7 +447,7 @@ impl<'a> FilterParser<'a> {
         self.c.skip_ws();
         let (src, at) = (self.c.src, self.c.pos);
         let end = at + memo.token.len();
-        if src.as_bytes().get(at..end) != Some(memo.token.as_bytes()) {
+        if !src.as_bytes().get(at..end).is_some_and(|written| eq_short(written, memo.token.as_bytes())) {
             self.c.pos = start;
             return false;
         }
@@ -1183,6 +1183,31 @@ impl<'a> FilterParser<'a> {
     }
 }
 
+/// `a == b` for byte strings as short as attribute paths mostly are, eight bytes at a time and without the call
+/// to `memcmp` that is most of the cost of comparing a dozen bytes.
+#[inline(always)]
+fn eq_short(a: &[u8], b: &[u8]) -> bool {
+    fn word(s: &[u8], at: usize) -> Option<u64> {
+        Some(u64::from_le_bytes(<[u8; 8]>::try_from(s.get(at..at + 8)?).ok()?))
+    }
+    let n = a.len();
+    if n != b.len() || n > 32 {
+        return a == b;
+    }
+    if n < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    let mut at = 0;
+    while at + 8 <= n {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    // The last eight bytes, overlapping the words already compared.
+    at == n || word(a, n - 8) == word(b, n - 8)
+}
+
 /// Whether a plain string fits for `op`, of the pair for the operators that do not order and those that do.
 fn fits_plain(plain_fits: [bool; 2], op: CompareOp) -> bool {
     let [plain, ordering] = plain_fits;
@@ -1199,19 +1224,23 @@ fn compare_op(word: &str) -> Option<CompareOp> {
     compare_op_bytes(a, b)
 }
 
-/// `compareOp` of two bytes, case-insensitive.
+/// `compareOp` of two bytes, case-insensitive. `| 0x20` lowers exactly the bytes that can match: a byte maps to a
+/// lower-case letter that way only when it is that letter in either case.
 #[inline]
 fn compare_op_bytes(a: u8, b: u8) -> Option<CompareOp> {
-    Some(match (a.to_ascii_lowercase(), b.to_ascii_lowercase()) {
-        (b'e', b'q') => CompareOp::Eq,
-        (b'n', b'e') => CompareOp::Ne,
-        (b'c', b'o') => CompareOp::Co,
-        (b's', b'w') => CompareOp::Sw,
-        (b'e', b'w') => CompareOp::Ew,
-        (b'g', b't') => CompareOp::Gt,
-        (b'l', b't') => CompareOp::Lt,
-        (b'g', b'e') => CompareOp::Ge,
-        (b'l', b'e') => CompareOp::Le,
+    const fn op(a: u8, b: u8) -> u16 {
+        u16::from_le_bytes([a, b])
+    }
+    Some(match u16::from_le_bytes([a | 0x20, b | 0x20]) {
+        x if x == op(b'e', b'q') => CompareOp::Eq,
+        x if x == op(b'n', b'e') => CompareOp::Ne,
+        x if x == op(b'c', b'o') => CompareOp::Co,
+        x if x == op(b's', b'w') => CompareOp::Sw,
+        x if x == op(b'e', b'w') => CompareOp::Ew,
+        x if x == op(b'g', b't') => CompareOp::Gt,
+        x if x == op(b'l', b't') => CompareOp::Lt,
+        x if x == op(b'g', b'e') => CompareOp::Ge,
+        x if x == op(b'l', b'e') => CompareOp::Le,
         _ => return None,
     })
 }
@@ -1227,7 +1256,7 @@ fn sub_def<'s>(def: Option<&'s Attribute>, sub: Option<&str>) -> Option<&'s Attr
 mod tests {
     use serde_json::json;
 
-    use crate::filter::Expr;
+    use crate::filter::{CompareOp, Expr};
     use crate::{Filter, Options, Quirks};
 
     /// A path repeated along a chain is resolved once (the memo) and the lists are shared between parses (the
@@ -1374,6 +1403,62 @@ mod tests {
         let user = schemas.schema("urn:ietf:params:scim:schemas:core:2.0:User").unwrap().clone();
         schemas.add_schema(user);
         assert!(schemas.known_path("attr0").is_none());
+    }
+
+    /// The short comparison agrees with `==` at every length and for a difference at every place.
+    #[test]
+    fn short_byte_strings_compare_as_slices() {
+        for n in 0..40usize {
+            let a: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(super::eq_short(&a, &a.clone()));
+            assert!(!super::eq_short(&a, &a[..n.saturating_sub(1)]) || n == 0);
+            for at in 0..n {
+                let mut b = a.clone();
+                b[at] ^= 0x20;
+                assert!(!super::eq_short(&a, &b), "{n} {at}");
+            }
+        }
+    }
+
+    /// The operator test on two bytes agrees with a case-insensitive comparison of their text, for every pair.
+    #[test]
+    fn operators_of_two_bytes_read_as_their_text() {
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                let text = [a, b];
+                let expect = std::str::from_utf8(&text)
+                    .ok()
+                    .and_then(|t| CompareOp::ALL.into_iter().find(|op| op.as_str().eq_ignore_ascii_case(t)));
+                assert_eq!(super::compare_op_bytes(a, b), expect, "{a} {b}");
+            }
+        }
+    }
+
+    /// Threads keeping paths in one cache at once: every filter still means what it says, and the cache keeps at
+    /// most its bound.
+    #[test]
+    fn the_path_cache_serves_threads_at_once() {
+        let options = std::sync::Arc::new(Options::new().with_schemas(crate::Schemas::builtin()));
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let options = options.clone();
+                std::thread::spawn(move || {
+                    for round in 0..3 {
+                        for i in 0..40 {
+                            let (name, value) = (format!("x{}", (i * 7 + t) % 40), format!("v{round}"));
+                            let f = Filter::parse_with(&format!(r#"{name} eq "{value}""#), &options).unwrap();
+                            assert!(f.matches(&json!({ name.as_str(): value.to_uppercase() })), "{name}");
+                            assert!(!f.matches(&json!({ name.as_str(): "other" })), "{name}");
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let kept = (0..40).filter(|i| options.schemas.known_path(&format!("X{i}")).is_some()).count();
+        assert!(kept > 0 && kept <= 40, "{kept}");
     }
 
     /// An error in a comparison whose path the memo resolved carries its own position.

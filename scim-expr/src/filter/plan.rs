@@ -41,7 +41,7 @@ impl Filter {
 
     fn write_plan(&self, out: &mut String) -> std::fmt::Result {
         let types = self.schemas.as_ref().map(|s| s.resource_types()).unwrap_or_default();
-        write!(out, "[{},{},{}", self.schemas.is_some(), self.resource_type.map_or(0, |k| k + 1), types.len())?;
+        write!(out, "[{},{},{}", self.schemas.is_some(), self.default_slot, types.len())?;
         for r in types {
             out.push(',');
             string(out, &r.schema)?;
@@ -245,6 +245,28 @@ mod tests {
                 ["not", ["cmp", [null, "meta", "lastModified", [2]], "gt",
                     ["str", "2011-05-13T04:42:34Z", ["1305261754", 0], null]]]]})
         );
+    }
+
+    /// Runs of `eq` on one path, which evaluation groups, are exported as their comparisons, in order.
+    #[test]
+    fn exports_grouped_runs_as_their_comparisons() {
+        let operands: Vec<String> = (0..8)
+            .map(|i| format!(r#"userName eq "u{i}""#))
+            .chain([r#"title eq "t""#.to_string(), r#"id eq "a""#.to_string(), r#"id eq "b""#.to_string()])
+            .collect();
+        let one = |t: &str| plan(&Filter::parse(t).unwrap())["expr"].clone();
+        let mut expect = vec![json!("or")];
+        expect.extend(operands.iter().map(|t| one(t)));
+        let text = operands.join(" or ");
+        let f = Filter::parse(&text).unwrap();
+        // Evaluated first, so that its runs are grouped.
+        assert!(f.matches(&json!({"userName": "U7"})));
+        assert_eq!(plan(&f)["expr"], Value::Array(expect.clone()));
+        assert_eq!(one(&format!("not ({text})")), json!(["not", expect]));
+        let run = operands.get(..8).unwrap().join(" or ");
+        let mut expect = vec![json!("or")];
+        expect.extend(operands.get(..8).unwrap().iter().map(|t| one(t)));
+        assert_eq!(one(&format!("({run}) and title pr")).get(1), Some(&Value::Array(expect)));
     }
 
     #[test]
