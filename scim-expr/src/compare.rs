@@ -102,7 +102,12 @@ pub fn str_eq(a: &str, b: &str, exact: bool) -> bool {
     // one ends, or both bytes there are ASCII, they are not (folding never yields nothing, and an ASCII byte
     // folds to itself or its lower case). Only a non-ASCII difference needs full folding: `ß` against `SS`.
     let (x, y) = (a.as_bytes(), b.as_bytes());
-    let differ = x.iter().zip(y).position(|(p, q)| !p.eq_ignore_ascii_case(q)).unwrap_or(x.len().min(y.len()));
+    // Identical bytes are equal ignoring case too: a common prefix (ids of one kind share long ones) is passed
+    // over eight bytes at a time, the rest compared byte by byte.
+    let same = if x.first() == y.first() { same_prefix(x, y) } else { 0 };
+    let (xs, ys) = (x.get(same..).unwrap_or_default(), y.get(same..).unwrap_or_default());
+    let differ =
+        same + xs.iter().zip(ys).position(|(p, q)| !p.eq_ignore_ascii_case(q)).unwrap_or(xs.len().min(ys.len()));
     match (x.get(differ), y.get(differ)) {
         (None, None) => true,
         (Some(p), Some(q)) if !(p.is_ascii() && q.is_ascii()) => folded(a).eq(folded(b)),
@@ -116,6 +121,20 @@ pub fn str_eq(a: &str, b: &str, exact: bool) -> bool {
 pub(crate) fn same_str(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     a.len() == b.len() && head::<8>(a) == head::<8>(b) && a == b
+}
+
+/// How many leading bytes `x` and `y` share, counted in words of eight (a multiple of 8, at most the common
+/// length).
+#[cold]
+fn same_prefix(x: &[u8], y: &[u8]) -> usize {
+    let mut same = 0;
+    while let (Some(p), Some(q)) = (x.get(same..).and_then(head::<8>), y.get(same..).and_then(head::<8>)) {
+        if p != q {
+            break;
+        }
+        same += 8;
+    }
+    same
 }
 
 /// The first `N` bytes of `b` as one value (compared as a machine word), `None` when it is shorter.
@@ -385,6 +404,18 @@ mod tests {
         for a in &strings {
             for b in &strings {
                 assert_eq!(str_eq(a, b, false), folded(a).eq(folded(b)), "{a:?} vs {b:?}");
+            }
+        }
+        // After a common prefix of 7 to 17 bytes (passed over a word at a time), the same endings.
+        let endings: Vec<&String> = strings.iter().step_by(7).collect();
+        for prefix in ["b0000000", "b0000000-0000-40", "b0000000-0000-400", "b000000"] {
+            for x in &endings {
+                for y in &endings {
+                    let (a, b) = (format!("{prefix}{x}"), format!("{prefix}{y}"));
+                    assert_eq!(str_eq(&a, &b, false), folded(&a).eq(folded(&b)), "{a:?} vs {b:?}");
+                    let upper = a.to_ascii_uppercase();
+                    assert_eq!(str_eq(&upper, &b, false), folded(&upper).eq(folded(&b)), "{upper:?} vs {b:?}");
+                }
             }
         }
     }
