@@ -1,7 +1,7 @@
 //! Criterion benches of the core on the shared workload, side by side with the Rust peers.
 //!
 //! Ids read `area/op/case`: `filter/parse/<case>`, `filter/eval/<case>` (one User), `filter/eval_1000/<case>`
-//! (the 1,000 users), `patch/apply/<case>`, `document/apply/<case>` (the group cases through `Patch::apply_to` on a
+//! (the 1,000 users), `document/eval/<case>` (the one User as a `Document`), `patch/apply/<case>`, `document/apply/<case>` (the group cases through `Patch::apply_to` on a
 //! `Document`), `document/apply_to_string/group_add_member`, `convert/json_in/<doc>`, `convert/json_out/<doc>`,
 //! `convert/document_from_str/<doc>`, `convert/document_to_string/<doc>`, `floor/<area>/<case>` (what a bare loop
 //! over the same serde_json data costs); the peers'
@@ -69,6 +69,17 @@ fn filter_eval(c: &mut Criterion) {
         let f = Filter::parse(text).unwrap();
         let user = bench_user(&f, &w.users);
         one.bench_function(*case, |b| b.iter(|| f.matches(black_box(user))));
+    }
+    one.finish();
+    // The same filters on the same User held as a `Document` (a server keeping its resources as JSON text reads
+    // them this way).
+    let mut one = c.benchmark_group("document/eval");
+    for (case, text) in FILTER_CASES.iter().zip(&w.filters) {
+        let f = Filter::parse(text).unwrap();
+        let user = bench_user(&f, &w.users);
+        let doc = Document::from_value(user).unwrap();
+        assert_eq!(f.matches_node(&doc.root()), Ok(f.matches(user)), "document/eval/{case} decides as filter/eval");
+        one.bench_function(*case, |b| b.iter(|| f.matches_node(&black_box(&doc).root())));
     }
     one.finish();
     let mut all = c.benchmark_group("filter/eval_1000");

@@ -28,6 +28,12 @@ fn main() {
         for _ in 0..n {
             black_box(w.users.iter().filter(|u| f.matches(u)).count());
         }
+    } else if let Some(case) = id.strip_prefix("document/eval/") {
+        let f = Filter::parse(filter_text(case)).unwrap();
+        let docs: Vec<Document> = w.users.iter().map(|u| Document::from_value(u).unwrap()).collect();
+        for _ in 0..n {
+            black_box(docs.iter().filter(|d| f.matches_node(&d.root()).unwrap()).count());
+        }
     } else if let Some((how, case)) = ["patch/apply/", "overlay/apply/", "document/apply/"]
         .into_iter()
         .find_map(|prefix| id.strip_prefix(prefix).map(|c| (prefix, c)))
