@@ -253,7 +253,15 @@ impl<'a> FilterParser<'a> {
     }
 
     fn finish(&mut self, root: Term) -> Parsed {
-        let nodes: Box<[Term]> = if self.nodes.is_empty() { Box::default() } else { self.nodes.drain(..).collect() };
+        // Moved out in one copy into a list of the exact length, leaving the scratch list's allocation for the
+        // next parse.
+        let nodes: Box<[Term]> = if self.nodes.is_empty() {
+            Box::default()
+        } else {
+            let mut exact = Vec::with_capacity(self.nodes.len());
+            exact.append(&mut self.nodes);
+            exact.into_boxed_slice()
+        };
         let text = std::mem::take(&mut self.text);
         Parsed { compiled: Compiled::new(text, root, nodes), per_kind: self.per_kind, fired: self.fired }
     }
