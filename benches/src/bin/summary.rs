@@ -38,14 +38,18 @@ fn main() -> Result<(), String> {
     println!("\nGoal: all 8 at least 10x faster than both: {}", verdict(min(ratio_of(v2, o), ratio_of(sf, o)) >= 10.0));
 
     println!("\n### Filters: evaluation (ns, median)\n");
-    println!("| filter | users matched | scim-expr, 1 User | scim-filter | ratio | scim-expr, 1,000 users | scim-filter | ratio |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| filter | users matched | scim-expr, 1 User | scim-filter | ratio | the User as a `Document` | ratio | \
+         scim-expr, 1,000 users | scim-filter | ratio |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut simple_ok = true;
     let mut worst_ratio = f64::INFINITY;
     for (case, text) in FILTER_CASES.iter().zip(&w.filters) {
         let a = scim_filter_agreement(text, &w.users).map_err(|e| format!("{case}: {e}"))?;
         let ours = m(&format!("filter/eval/{case}"));
         let sf = m(&format!("scim_filter/eval/{case}"));
+        let doc = m(&format!("document/eval/{case}"));
         let ours_all = m(&format!("filter/eval_1000/{case}"));
         let sf_all = m(&format!("scim_filter/eval_1000/{case}"));
         if SIMPLE_FILTERS.contains(case) {
@@ -60,11 +64,13 @@ fn main() -> Result<(), String> {
             worst_ratio = min(worst_ratio, ratio_of(sf, ours));
         }
         println!(
-            "| `{case}`{note} | {} | {} | {} | {} | {} | {} | {} |",
+            "| `{case}`{note} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             a.ours,
             ns(ours),
             ns(sf),
             ratio(sf, ours),
+            ns(doc),
+            ratio(sf, doc),
             ns(ours_all),
             ns(sf_all),
             ratio(sf_all, ours_all)
