@@ -1,12 +1,12 @@
 //! Criterion benches of the core on the shared workload, side by side with the Rust peers.
 //!
 //! Ids read `area/op/case`: `filter/parse/<case>`, `filter/eval/<case>` (one User), `filter/eval_1000/<case>`
-//! (the 1,000 users), `document/eval/<case>` (the one User as a `Document`), `patch/apply/<case>`, `document/apply/<case>` (the group cases through `Patch::apply_to` on a
-//! `Document`), `document/apply_to_string/group_add_member`, `convert/json_in/<doc>`, `convert/json_out/<doc>`,
+//! (the 1,000 users), `document/eval/<case>` (the one User as a `Document`), `patch/apply/<case>`,
+//! `document/apply/<case>` (the group cases through `Patch::apply_to` on a `Document`),
+//! `document/apply_to_string/group_add_member`, `convert/json_in/<doc>`, `convert/json_out/<doc>`,
 //! `convert/document_from_str/<doc>`, `convert/document_to_string/<doc>`, `floor/<area>/<case>` (what a bare loop
-//! over the same serde_json data costs); the peers'
-//! twins are `scim_v2/parse/<case>`, `scim_filter/parse/<case>`, `scim_filter/eval/<case>` and
-//! `scim_filter/eval_1000/<case>`, for the filters the peer parses. `src/bin/summary.rs` prints the medians with
+//! over the same serde_json data costs); the peers' twins are `scim_v2/parse/<case>`, `scim_filter/parse/<case>`,
+//! `scim_filter/eval/<case>` and `scim_filter/eval_1000/<case>`, for the filters the peer parses. `src/bin/summary.rs` prints the medians with
 //! the ratios.
 //!
 //! PATCH timing excludes copying the document: each iteration applies the request to a fresh clone made in

@@ -253,15 +253,11 @@ impl<'a> FilterParser<'a> {
     }
 
     fn finish(&mut self, root: Term) -> Parsed {
-        // Moved out in one copy into a list of the exact length, leaving the scratch list's allocation for the
-        // next parse.
-        let nodes: Box<[Term]> = if self.nodes.is_empty() {
-            Box::default()
-        } else {
-            let mut exact = Vec::with_capacity(self.nodes.len());
-            exact.append(&mut self.nodes);
-            exact.into_boxed_slice()
-        };
+        // Moved out in one copy into a list of the exact length (no allocation when empty), leaving the scratch
+        // list's allocation for the next parse.
+        let mut exact = Vec::with_capacity(self.nodes.len());
+        exact.append(&mut self.nodes);
+        let nodes: Box<[Term]> = exact.into_boxed_slice();
         let text = std::mem::take(&mut self.text);
         Parsed { compiled: Compiled::new(text, root, nodes), per_kind: self.per_kind, fired: self.fired }
     }
