@@ -6,8 +6,8 @@
 //! `document/apply_to_string/group_add_member`, `convert/json_in/<doc>`, `convert/json_out/<doc>`,
 //! `convert/document_from_str/<doc>`, `convert/document_to_string/<doc>`, `floor/<area>/<case>` (what a bare loop
 //! over the same serde_json data costs); the peers' twins are `scim_v2/parse/<case>`, `scim_filter/parse/<case>`,
-//! `scim_filter/eval/<case>` and `scim_filter/eval_1000/<case>`, for the filters the peer parses. `src/bin/summary.rs` prints the medians with
-//! the ratios.
+//! `scim_filter/eval/<case>` and `scim_filter/eval_1000/<case>`, for the filters the peer parses.
+//! `src/bin/summary.rs` prints the medians with the ratios.
 //!
 //! PATCH timing excludes copying the document: each iteration applies the request to a fresh clone made in
 //! criterion's `iter_batched` setup, which is not timed, and the patched document is dropped outside the timing.
