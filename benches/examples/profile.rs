@@ -2,7 +2,8 @@
 //! patch/apply/group_add_member 20`. Cases: `filter/parse/<case>`, `filter/eval/<case>` (on every user),
 //! `patch/apply/<case>` with the bench's PATCH cases, incl. `group_entra_remove_100` and `group100k_*`;
 //! `overlay/apply/<case>`: the same cases through `Patch::apply_to`, the document read in place as the host;
-//! `document/apply/<case>`: through `Patch::apply_to` on a `Document` built once from the document.
+//! `document/apply/<case>`: through `Patch::apply_to` on a `Document` built once from the document;
+//! `text/apply/<case>`: JSON text in, JSON text out (parse, `Patch::apply`, serialize), as the bindings' text paths.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::hint::black_box;
@@ -34,7 +35,7 @@ fn main() {
         for _ in 0..n {
             black_box(docs.iter().filter(|d| f.matches_node(&d.root()).unwrap()).count());
         }
-    } else if let Some((how, case)) = ["patch/apply/", "overlay/apply/", "document/apply/"]
+    } else if let Some((how, case)) = ["patch/apply/", "overlay/apply/", "document/apply/", "text/apply/"]
         .into_iter()
         .find_map(|prefix| id.strip_prefix(prefix).map(|c| (prefix, c)))
     {
@@ -59,10 +60,16 @@ fn main() {
         };
         let p = Patch::parse_with(&request, &Options::new().with_quirks(Quirks::preset(quirks).unwrap())).unwrap();
         let document = Document::from_value(&doc).unwrap();
+        let text = serde_json::to_string(&doc).unwrap();
         for _ in 0..n {
             match how {
                 "overlay/apply/" => drop(black_box(p.apply_to(black_box(&doc)).unwrap())),
                 "document/apply/" => drop(black_box(p.apply_to(black_box(document.root())).unwrap())),
+                "text/apply/" => {
+                    let mut d: Value = serde_json::from_str(black_box(&text)).unwrap();
+                    p.apply(&mut d).unwrap();
+                    black_box(serde_json::to_string(&d).unwrap());
+                }
                 _ => {
                     let mut d = doc.clone();
                     p.apply(&mut d).unwrap();

@@ -17,11 +17,13 @@ thread_local! {
     // Per thread, so that what the test harness (or another test) allocates meanwhile is not counted. A const
     // thread-local needs no allocation of its own.
     static ALLOCATED: Cell<usize> = const { Cell::new(0) };
+    static CALLS: Cell<usize> = const { Cell::new(0) };
 }
 
 fn count(bytes: usize) {
     // try_with: the allocator also runs while a thread's locals are being torn down.
     let _ = ALLOCATED.try_with(|a| a.set(a.get() + bytes));
+    let _ = CALLS.try_with(|c| c.set(c.get() + 1));
 }
 
 unsafe impl GlobalAlloc for Counting {
@@ -46,6 +48,13 @@ fn allocated_by(f: impl FnOnce()) -> usize {
     let before = ALLOCATED.with(Cell::get);
     f();
     ALLOCATED.with(Cell::get) - before
+}
+
+/// How many times `f` calls the allocator (allocations and reallocations) on this thread.
+fn allocations_by(f: impl FnOnce()) -> usize {
+    let before = CALLS.with(Cell::get);
+    f();
+    CALLS.with(Cell::get) - before
 }
 
 fn group(n: usize) -> Value {
@@ -191,4 +200,42 @@ fn evaluating_a_grouped_chain_allocates_nothing_after_the_first_time() {
         assert_eq!(again, Some(first));
         assert_eq!(first, !text.starts_with("title"));
     }
+}
+
+/// Entra's usual update of a User (the bench's `user_update`: a filtered sub-attribute, a sub-attribute, an
+/// extension attribute, a boolean, a filtered removal) allocates about what it writes and records for its undo,
+/// not a copy of a location per read: 77 allocations before the engine kept each attribute's location and read
+/// the resource type once per request (unless an operation writes `schemas`), 45 after.
+#[test]
+fn a_user_update_allocates_about_what_it_writes() {
+    let mut doc = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User",
+                    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+        "id": "2819c223", "userName": "bjensen", "active": true,
+        "name": {"familyName": "Jensen", "givenName": "Barbara"},
+        "emails": [{"value": "bjensen@example.com", "type": "work", "primary": true},
+                   {"value": "babs@example.org", "type": "home"}],
+        "phoneNumbers": [{"value": "555-555-8377", "type": "work"}],
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"employeeNumber": "701984"}
+    });
+    let patch = Patch::parse(&json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [
+            {"op": "replace", "path": "emails[type eq \"work\"].value", "value": "new@example.com"},
+            {"op": "replace", "path": "name.givenName", "value": "Babs"},
+            {"op": "add", "value": "Finance",
+             "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"},
+            {"op": "replace", "path": "active", "value": false},
+            {"op": "remove", "path": "phoneNumbers[type eq \"work\"]"}
+        ]
+    }))
+    .unwrap();
+    let mut outcome = None;
+    let calls = allocations_by(|| outcome = Some(patch.apply(&mut doc)));
+    assert!(outcome.unwrap().unwrap().changed());
+    assert_eq!(doc["emails"][0]["value"], "new@example.com");
+    assert_eq!(doc["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["department"], "Finance");
+    assert!(doc.get("phoneNumbers").is_none());
+    eprintln!("user update: {calls} allocations");
+    assert!(calls <= 48, "the five operations allocated {calls} times");
 }

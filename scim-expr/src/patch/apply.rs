@@ -10,7 +10,7 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 
 use serde_json::{Map, Value};
 
-use super::tx::{Doc, InPlace, Loc, Overlay, Step, Tx};
+use super::tx::{Doc, InPlace, Loc, Overlay, Step, Tx, Watched};
 use super::{Op, Operation, Outcome};
 use crate::compare::{self, same_str, Num};
 use crate::error::{json_type, Error, ErrorKind};
@@ -65,14 +65,25 @@ fn run<D: Doc>(operations: &[Operation], options: &Options, doc: &mut D, parsed:
         return Err(Error::patch(ErrorKind::NotAnObject, "the resource to patch must be a JSON object".into()).into());
     }
     let mut fired = parsed;
+    let mut doc = Watched { doc, schemas_written: true };
+    let mut kind = options.resource_type;
     for (i, operation) in operations.iter().enumerate() {
-        // Each operation sees the resource type as the previous ones left `schemas` (RFC 7644 §3.5.2).
-        let kind = match doc.at(&[])? {
-            Some(root) => options.schemas.kind_of(&root, options.resource_type).map_err(Failure::Host)?,
-            None => options.resource_type,
+        // Each operation sees the resource type as the previous ones left `schemas` (RFC 7644 §3.5.2): read again
+        // whenever an operation may have written it.
+        if std::mem::take(&mut doc.schemas_written) {
+            kind = match doc.at(&[])? {
+                Some(root) => options.schemas.kind_of(&root, options.resource_type).map_err(Failure::Host)?,
+                None => options.resource_type,
+            };
+        }
+        let mut applier = Applier {
+            options,
+            schemas: &options.schemas,
+            quirks: options.quirks,
+            kind,
+            doc: &mut doc,
+            fired: &mut fired,
         };
-        let mut applier =
-            Applier { options, schemas: &options.schemas, quirks: options.quirks, kind, doc, fired: &mut fired };
         applier.operation(operation).map_err(|e| match e {
             Failure::Patch(e) => Failure::Patch(e.at_operation(i)),
             host => host,
@@ -118,31 +129,52 @@ fn sure<T>(r: Result<T, std::convert::Infallible>) -> T {
 /// An attribute of the resource, located: its container (the resource, or an extension object), its key and its
 /// definition.
 struct Attr<'s> {
-    /// `[]` for the resource, `[Key(urn)]` for an extension object.
-    container: Loc,
+    /// Where the attribute sits: its container (`[]` for the resource, `[Key(urn)]` for an extension object), then
+    /// its member name (the document's spelling if it has one, else the schema's).
+    loc: Loc,
     /// The extension schema URN, for attributes of an extension.
     ext: Option<String>,
-    /// The member name: the document's spelling if it has one, else the schema's.
-    key: String,
     def: Option<&'s Attribute>,
 }
 
-impl Attr<'_> {
-    fn loc(&self) -> Loc {
-        let mut loc = self.container.clone();
-        loc.push(Step::Key(self.key.clone()));
-        loc
+impl<'s> Attr<'s> {
+    fn new(mut container: Loc, key: String, ext: Option<String>, def: Option<&'s Attribute>) -> Attr<'s> {
+        container.push(Step::Key(key));
+        Attr { loc: container, ext, def }
+    }
+
+    fn loc(&self) -> &[Step] {
+        &self.loc
+    }
+
+    fn container(&self) -> &[Step] {
+        self.loc.split_last().map_or(&[], |(_, container)| container)
+    }
+
+    fn key(&self) -> &str {
+        match self.loc.last() {
+            Some(Step::Key(k)) => k,
+            _ => "",
+        }
     }
 
     fn name(&self) -> &str {
-        &self.key
+        self.key()
     }
 }
 
 fn child(loc: &[Step], step: Step) -> Loc {
-    let mut l = loc.to_vec();
+    let mut l = Vec::with_capacity(loc.len() + 1);
+    l.extend_from_slice(loc);
     l.push(step);
     l
+}
+
+/// Points the last step of an element's location (`child(array, Step::Index(_))`) at element `i`.
+fn at_index(element: &mut [Step], i: usize) {
+    if let Some(last) = element.last_mut() {
+        *last = Step::Index(i);
+    }
 }
 
 /// Unassigned in the sense of RFC 7643 §2.5: absent, null or an empty array.
@@ -273,6 +305,15 @@ impl<'a, D: Doc> Applier<'a, D> {
         shape(self.doc.at(loc)?.as_ref()).map_err(Failure::Host)
     }
 
+    /// The shape of member `key` of the object at `parent`.
+    fn member_shape(&self, parent: &[Step], key: &str) -> Res<Shape, D::Error> {
+        let member = match self.doc.at(parent)? {
+            Some(p) => p.member(key).map_err(Failure::Host)?,
+            None => None,
+        };
+        shape(member.as_ref()).map_err(Failure::Host)
+    }
+
     /// The elements of the array at `loc` (none when it is not one).
     fn elements_at(&self, loc: &[Step]) -> Res<Vec<D::Node<'_>>, D::Error> {
         elements(self.doc.at(loc)?.as_ref()).map_err(Failure::Host)
@@ -324,7 +365,7 @@ impl<'a, D: Doc> Applier<'a, D> {
             single => vec![single],
         };
         let loc = a.loc();
-        let indices = listed_indices(self.doc.at(&loc)?.as_ref(), &listed).map_err(Failure::Host)?;
+        let indices = listed_indices(self.doc.at(loc)?.as_ref(), &listed).map_err(Failure::Host)?;
         self.elements(Op::Remove, &a, &indices, None, &Value::Null, "")?;
         self.settle_extension(&a)
     }
@@ -344,12 +385,12 @@ impl<'a, D: Doc> Applier<'a, D> {
         let schemas: &'a Schemas = self.schemas;
         Ok(match urn {
             Some(urn) if !schemas.is_core_schema(urn) => {
-                let ext_key = self.extension_key(urn)?;
-                let container = vec![Step::Key(ext_key)];
+                let mut container = Vec::with_capacity(2); // and the attribute's key (Attr::new)
+                container.push(Step::Key(self.extension_key(urn)?));
                 let def = schemas.qualified(urn, name);
                 let key = self.spelling(&container, name, def)?;
                 let ext = schemas.schema(urn).map_or(urn, |s| s.id.as_str()).to_string();
-                Attr { container, ext: Some(ext), key, def }
+                Attr::new(container, key, Some(ext), def)
             }
             _ => {
                 let def = match urn {
@@ -362,7 +403,7 @@ impl<'a, D: Doc> Applier<'a, D> {
                         return self.locate(Some(ext), name);
                     }
                 }
-                Attr { container: Vec::new(), ext: None, key: self.spelling(&[], name, def)?, def }
+                Attr::new(Vec::new(), self.spelling(&[], name, def)?, None, def)
             }
         })
     }
@@ -378,8 +419,8 @@ impl<'a, D: Doc> Applier<'a, D> {
     }
 
     fn ensure_extension(&mut self, a: &Attr<'_>) -> Res<(), D::Error> {
-        if let Some(Step::Key(k)) = a.container.first() {
-            if !matches!(self.shape(&a.container)?, Shape::Object(_)) {
+        if let Some(Step::Key(k)) = a.container().first() {
+            if !matches!(self.shape(a.container())?, Shape::Object(_)) {
                 self.doc.set_key(&[], k, Value::Object(Map::new()))?;
             }
         }
@@ -389,8 +430,8 @@ impl<'a, D: Doc> Applier<'a, D> {
     /// After an operation on an extension attribute: an emptied extension object is removed with its URN in
     /// `schemas`; a non-empty one has its URN listed (rfc-digest §5 A15).
     fn settle_extension(&mut self, a: &Attr<'_>) -> Res<(), D::Error> {
-        let (Some(urn), Some(Step::Key(key))) = (&a.ext, a.container.first()) else { return Ok(()) };
-        match self.shape(&a.container)? {
+        let (Some(urn), Some(Step::Key(key))) = (&a.ext, a.container().first()) else { return Ok(()) };
+        match self.shape(a.container())? {
             Shape::Object(false) => {
                 self.doc.remove_key(&[], key)?;
                 self.schema_urn(urn, false)
@@ -408,12 +449,15 @@ impl<'a, D: Doc> Applier<'a, D> {
         let mut found: Vec<usize> = Vec::new();
         for (i, v) in self.elements_at(&loc)?.iter().enumerate() {
             if matches!(v.view().map_err(Failure::Host)?, View::String(s) if s.eq_ignore_ascii_case(urn)) {
+                if listed {
+                    return Ok(());
+                }
                 found.push(i);
             }
         }
-        if listed && found.is_empty() {
+        if listed {
             self.doc.append(&loc, vec![Value::String(urn.to_string())])?;
-        } else if !listed {
+        } else {
             self.doc.remove_elements(&loc, &found)?;
         }
         Ok(())
@@ -554,22 +598,22 @@ impl<'a, D: Doc> Applier<'a, D> {
         let value = value.as_ref();
         if set_whole {
             let mark = self.doc.changes();
-            let was_assigned = !unassigned(self.shape(&a.loc())?);
+            let was_assigned = !unassigned(self.shape(a.loc())?);
             check_type(a.def, value, &a.name())?;
             duplicate_sub_attributes(value, a.name())?;
             self.ensure_extension(a)?;
-            self.doc.set_key(&a.container, &a.key, value.clone())?;
+            self.doc.set_key(a.container(), a.key(), value.clone())?;
             return self.check_attribute(a, mark, was_assigned);
         }
         let loc = a.loc();
-        let current = self.shape(&loc)?;
+        let current = self.shape(loc)?;
         let was_assigned = !unassigned(current);
         let mark = self.doc.changes();
         if op == Op::Remove {
             if current == Shape::Absent {
                 return Ok(());
             }
-            self.doc.remove_key(&a.container, &a.key)?;
+            self.doc.remove_key(a.container(), a.key())?;
         } else {
             let multi = a.def.map_or_else(
                 || matches!(current, Shape::Array(_)) || (unassigned(current) && value.is_array()),
@@ -599,12 +643,12 @@ impl<'a, D: Doc> Applier<'a, D> {
             } else if complex {
                 self.set_complex(a, value)?;
             } else if value.is_null() {
-                self.doc.remove_key(&a.container, &a.key)?;
+                self.doc.remove_key(a.container(), a.key())?;
             } else {
                 check_type(a.def, value, &a.name())?;
                 duplicate_sub_attributes(value, a.name())?;
                 self.ensure_extension(a)?;
-                self.doc.set_key(&a.container, &a.key, value.clone())?;
+                self.doc.set_key(a.container(), a.key(), value.clone())?;
             }
         }
         self.check_attribute(a, mark, was_assigned)
@@ -620,7 +664,7 @@ impl<'a, D: Doc> Applier<'a, D> {
         if changed && was_assigned && def.mutability == Mutability::Immutable {
             return Err(mutability_error(ErrorKind::Immutable, &a.name()).into());
         }
-        if def.required && was_assigned && unassigned(self.shape(&a.loc())?) {
+        if def.required && was_assigned && unassigned(self.shape(a.loc())?) {
             return Err(mutability_error(ErrorKind::Required, &a.name()).into());
         }
         Ok(())
@@ -654,15 +698,15 @@ impl<'a, D: Doc> Applier<'a, D> {
         let loc = a.loc();
         if op == Op::Replace {
             if values.is_empty() {
-                self.doc.remove_key(&a.container, &a.key)?;
+                self.doc.remove_key(a.container(), a.key())?;
             } else {
                 self.ensure_extension(a)?;
                 let all = values.into_iter().cloned().collect();
-                self.doc.set_key(&a.container, &a.key, Value::Array(all))?;
+                self.doc.set_key(a.container(), a.key(), Value::Array(all))?;
             }
             return Ok(());
         }
-        let array = self.doc.at(&loc)?;
+        let array = self.doc.at(loc)?;
         let start = match shape(array.as_ref()).map_err(Failure::Host)? {
             Shape::Array(n) => n,
             _ => 0,
@@ -672,13 +716,13 @@ impl<'a, D: Doc> Applier<'a, D> {
         if fresh.is_empty() {
             return Ok(());
         }
-        if matches!(self.shape(&loc)?, Shape::Array(_)) {
+        if matches!(self.shape(loc)?, Shape::Array(_)) {
             let count = fresh.len();
-            self.doc.append(&loc, fresh)?;
-            self.fix_primary(&loc, &(start..start + count).collect::<Vec<_>>())?;
+            self.doc.append(loc, fresh)?;
+            self.fix_primary(loc, &(start..start + count).collect::<Vec<_>>())?;
         } else {
             self.ensure_extension(a)?;
-            self.doc.set_key(&a.container, &a.key, Value::Array(fresh))?;
+            self.doc.set_key(a.container(), a.key(), Value::Array(fresh))?;
         }
         Ok(())
     }
@@ -687,7 +731,7 @@ impl<'a, D: Doc> Applier<'a, D> {
     fn set_complex(&mut self, a: &Attr<'_>, value: &Value) -> Res<(), D::Error> {
         let members = match value {
             Value::Null => {
-                self.doc.remove_key(&a.container, &a.key)?;
+                self.doc.remove_key(a.container(), a.key())?;
                 return Ok(());
             }
             Value::Object(members) => members,
@@ -702,14 +746,14 @@ impl<'a, D: Doc> Applier<'a, D> {
         };
         check_type(a.def, value, &a.name())?;
         let loc = a.loc();
-        if !matches!(self.shape(&loc)?, Shape::Object(_)) {
+        if !matches!(self.shape(loc)?, Shape::Object(_)) {
             self.ensure_extension(a)?;
-            self.doc.set_key(&a.container, &a.key, Value::Object(Map::new()))?;
+            self.doc.set_key(a.container(), a.key(), Value::Object(Map::new()))?;
         }
         for (name, v) in members {
-            self.set_sub(&loc, a.def, a.name(), name, v)?;
+            self.set_sub(loc, a.def, a.name(), name, v)?;
         }
-        self.drop_if_empty(&a.container, &a.key)
+        self.drop_if_empty(a.container(), a.key())
     }
 
     /// Sets (or, for null, removes) sub-attribute `name` of the object at `parent`, enforcing its mutability.
@@ -726,8 +770,7 @@ impl<'a, D: Doc> Applier<'a, D> {
         let v = v.as_ref();
         let key = self.spelling(parent, name, sub_def)?;
         let full = Dotted(&parent_name, &key);
-        let sub_loc = child(parent, Step::Key(key.clone()));
-        let was_assigned = !unassigned(self.shape(&sub_loc)?);
+        let was_assigned = !unassigned(self.member_shape(parent, &key)?);
         let mark = self.doc.changes();
         if v.is_null() {
             self.doc.remove_key(parent, &key)?;
@@ -755,8 +798,7 @@ impl<'a, D: Doc> Applier<'a, D> {
     }
 
     fn drop_if_empty(&mut self, parent: &[Step], key: &str) -> Res<(), D::Error> {
-        let loc = child(parent, Step::Key(key.to_string()));
-        if matches!(self.shape(&loc)?, Shape::Object(false) | Shape::Array(0)) {
+        if matches!(self.member_shape(parent, key)?, Shape::Object(false) | Shape::Array(0)) {
             self.doc.remove_key(parent, key)?;
         }
         Ok(())
@@ -765,7 +807,7 @@ impl<'a, D: Doc> Applier<'a, D> {
     /// `attr.sub` without a filter: the sub-attribute of a complex attribute, or of every value of a multi-valued one.
     fn sub_attribute(&mut self, op: Op, a: &Attr<'_>, sub: &str, value: &Value) -> Res<(), D::Error> {
         let loc = a.loc();
-        let current = self.shape(&loc)?;
+        let current = self.shape(loc)?;
         let multi = a.def.map_or_else(|| matches!(current, Shape::Array(_)), |d| d.multi_valued);
         if multi {
             let all: Vec<usize> = match current {
@@ -786,17 +828,17 @@ impl<'a, D: Doc> Applier<'a, D> {
         match op {
             Op::Remove => {
                 if matches!(current, Shape::Object(_)) {
-                    self.remove_sub(&loc, a.def, a.name(), sub)?;
-                    self.drop_if_empty(&a.container, &a.key)?;
+                    self.remove_sub(loc, a.def, a.name(), sub)?;
+                    self.drop_if_empty(a.container(), a.key())?;
                 }
             }
             Op::Add | Op::Replace => {
                 if !matches!(current, Shape::Object(_)) {
                     self.ensure_extension(a)?;
-                    self.doc.set_key(&a.container, &a.key, Value::Object(Map::new()))?;
+                    self.doc.set_key(a.container(), a.key(), Value::Object(Map::new()))?;
                 }
-                self.set_sub(&loc, a.def, a.name(), sub, value)?;
-                self.drop_if_empty(&a.container, &a.key)?;
+                self.set_sub(loc, a.def, a.name(), sub, value)?;
+                self.drop_if_empty(a.container(), a.key())?;
             }
         }
         self.check_attribute(a, mark, was_assigned)
@@ -811,8 +853,7 @@ impl<'a, D: Doc> Applier<'a, D> {
     ) -> Res<(), D::Error> {
         let sub_def = def.and_then(|d| d.sub_attribute(name));
         let key = self.spelling(parent, name, sub_def)?;
-        let loc = child(parent, Step::Key(key.clone()));
-        let current = self.shape(&loc)?;
+        let current = self.member_shape(parent, &key)?;
         if current == Shape::Absent {
             return Ok(());
         }
@@ -854,7 +895,7 @@ impl<'a, D: Doc> Applier<'a, D> {
         }
         let (expr, compiled, per_kind) = filter;
         let slot = if *per_kind { self.kind.map_or(0, |k| k + 1) } else { 0 };
-        let matches = matching(self.doc.at(&a.loc())?.as_ref(), compiled, slot).map_err(Failure::Host)?;
+        let matches = matching(self.doc.at(a.loc())?.as_ref(), compiled, slot).map_err(Failure::Host)?;
         if matches.is_empty() && op != Op::Remove && self.quirks.create_on_absent {
             if let Some(terms) = eq_terms(expr) {
                 self.fired.add(Quirk::create_on_absent);
@@ -907,12 +948,12 @@ impl<'a, D: Doc> Applier<'a, D> {
         check_type(a.def, &element, &a.name())?;
         duplicate_sub_attributes(&element, a.name())?;
         let loc = a.loc();
-        if let Shape::Array(index) = self.shape(&loc)? {
-            self.doc.append(&loc, vec![element])?;
-            self.fix_primary(&loc, &[index])?;
+        if let Shape::Array(index) = self.shape(loc)? {
+            self.doc.append(loc, vec![element])?;
+            self.fix_primary(loc, &[index])?;
         } else {
             self.ensure_extension(a)?;
-            self.doc.set_key(&a.container, &a.key, Value::Array(vec![element]))?;
+            self.doc.set_key(a.container(), a.key(), Value::Array(vec![element]))?;
         }
         Ok(())
     }
@@ -928,28 +969,31 @@ impl<'a, D: Doc> Applier<'a, D> {
         none: &str,
     ) -> Res<(), D::Error> {
         let loc = a.loc();
-        let was_assigned = !unassigned(self.shape(&loc)?);
+        let was_assigned = !unassigned(self.shape(loc)?);
         let mark = self.doc.changes();
         if op == Op::Remove {
             match sub {
                 None => {
-                    self.doc.remove_elements(&loc, indices)?;
+                    self.doc.remove_elements(loc, indices)?;
                 }
                 Some(sub) => {
+                    let mut element = child(loc, Step::Index(0));
                     for &i in indices {
-                        self.remove_sub(&child(&loc, Step::Index(i)), a.def, a.name(), sub)?;
+                        at_index(&mut element, i);
+                        self.remove_sub(&element, a.def, a.name(), sub)?;
                     }
-                    self.drop_empty_elements(&loc)?;
+                    self.drop_empty_elements(loc)?;
                 }
             }
-            self.drop_if_empty(&a.container, &a.key)?;
+            self.drop_if_empty(a.container(), a.key())?;
             return self.check_attribute(a, mark, was_assigned);
         }
         if indices.is_empty() {
             return Err(Error::patch(ErrorKind::NoTarget, format!("\"{}\" {none}", a.name())).into());
         }
+        let mut element = child(loc, Step::Index(0));
         for &i in indices {
-            let element = child(&loc, Step::Index(i));
+            at_index(&mut element, i);
             match (sub, self.shape(&element)?) {
                 (Some(sub), _) => self.set_sub(&element, a.def, a.name(), sub, value)?,
                 (None, Shape::Object(_)) => {
@@ -968,13 +1012,13 @@ impl<'a, D: Doc> Applier<'a, D> {
                 (None, _) => {
                     check_type(a.def, value, &a.name())?;
                     duplicate_sub_attributes(value, a.name())?;
-                    self.doc.set_element(&loc, i, value.clone())?;
+                    self.doc.set_element(loc, i, value.clone())?;
                 }
             }
         }
-        self.fix_primary(&loc, indices)?;
-        self.drop_empty_elements(&loc)?;
-        self.drop_if_empty(&a.container, &a.key)?;
+        self.fix_primary(loc, indices)?;
+        self.drop_empty_elements(loc)?;
+        self.drop_if_empty(a.container(), a.key())?;
         self.check_attribute(a, mark, was_assigned)
     }
 
@@ -986,6 +1030,9 @@ impl<'a, D: Doc> Applier<'a, D> {
                 empty.push(i);
             }
         }
+        if empty.is_empty() {
+            return Ok(());
+        }
         self.doc.remove_elements(array, &empty)?;
         Ok(())
     }
@@ -996,27 +1043,26 @@ impl<'a, D: Doc> Applier<'a, D> {
         if !matches!(items.view().map_err(Failure::Host)?, View::Array(_)) {
             return Ok(());
         }
-        let mut primary: Vec<usize> = Vec::new();
+        // The one touched value set primary, if any: its siblings lose their `primary` (two are an error).
+        let mut keep = None;
         for &i in touched {
             if let Some(v) = items.index(i).map_err(Failure::Host)? {
                 if is_primary(&v).map_err(Failure::Host)? {
-                    primary.push(i);
+                    if keep.is_some() {
+                        return Err(Error::patch(
+                            ErrorKind::MultiplePrimary,
+                            "the operation sets \"primary\": true on more than one value (RFC 7643 §2.4)".into(),
+                        )
+                        .into());
+                    }
+                    keep = Some(i);
                 }
             }
         }
-        let [keep] = primary.as_slice() else {
-            if primary.len() > 1 {
-                return Err(Error::patch(
-                    ErrorKind::MultiplePrimary,
-                    "the operation sets \"primary\": true on more than one value (RFC 7643 §2.4)".into(),
-                )
-                .into());
-            }
-            return Ok(());
-        };
+        let Some(keep) = keep else { return Ok(()) };
         let mut others: Vec<(usize, String)> = Vec::new();
         for (i, v) in elements(Some(&items)).map_err(Failure::Host)?.iter().enumerate() {
-            if i != *keep && is_primary(v).map_err(Failure::Host)? {
+            if i != keep && is_primary(v).map_err(Failure::Host)? {
                 if let Some(key) = v.key_like("primary").map_err(Failure::Host)? {
                     others.push((i, key));
                 }

@@ -70,10 +70,11 @@ impl Tx {
     /// Sets member `key` of the object at `parent`. Returns whether anything changed.
     pub fn set_key(&mut self, root: &mut Value, parent: &[Step], key: &str, value: Value) -> bool {
         let Some(obj) = object_mut(root, parent) else { return false };
-        if obj.get(key) == Some(&value) {
-            return false;
-        }
-        let old = obj.insert(key.to_string(), value);
+        let old = match obj.get_mut(key) {
+            Some(slot) if *slot == value => return false,
+            Some(slot) => Some(std::mem::replace(slot, value)),
+            None => obj.insert(key.to_string(), value),
+        };
         self.log.push(Undo::Key { parent: parent.to_vec(), key: key.to_string(), old });
         true
     }
@@ -250,6 +251,66 @@ pub(crate) trait Doc {
     fn remove_elements(&mut self, array: &[Step], indices: &[usize]) -> Result<bool, Failure<Self::Error>>;
 }
 
+/// A document whose writes are watched for the member the resource type is read from: the engine works out each
+/// operation's resource type (`Schemas::kind_of`, from `schemas`) again only after an operation wrote there.
+pub(crate) struct Watched<'d, D> {
+    pub doc: &'d mut D,
+    /// Whether a write since the flag was last cleared may have changed `schemas` (any ASCII case).
+    pub schemas_written: bool,
+}
+
+impl<D> Watched<'_, D> {
+    fn note(&mut self, parent: &[Step], key: Option<&str>) {
+        let schemas = match parent.first() {
+            Some(Step::Key(k)) => k.eq_ignore_ascii_case("schemas"),
+            Some(Step::Index(_)) => false,
+            None => key.is_some_and(|k| k.eq_ignore_ascii_case("schemas")),
+        };
+        self.schemas_written |= schemas;
+    }
+}
+
+impl<D: Doc> Doc for Watched<'_, D> {
+    type Error = D::Error;
+    type Node<'n>
+        = D::Node<'n>
+    where
+        Self: 'n;
+
+    fn at(&self, loc: &[Step]) -> Result<Option<Self::Node<'_>>, Failure<Self::Error>> {
+        self.doc.at(loc)
+    }
+
+    fn changes(&self) -> usize {
+        self.doc.changes()
+    }
+
+    fn set_key(&mut self, parent: &[Step], key: &str, value: Value) -> Result<bool, Failure<Self::Error>> {
+        self.note(parent, Some(key));
+        self.doc.set_key(parent, key, value)
+    }
+
+    fn remove_key(&mut self, parent: &[Step], key: &str) -> Result<bool, Failure<Self::Error>> {
+        self.note(parent, Some(key));
+        self.doc.remove_key(parent, key)
+    }
+
+    fn set_element(&mut self, array: &[Step], index: usize, value: Value) -> Result<bool, Failure<Self::Error>> {
+        self.note(array, None);
+        self.doc.set_element(array, index, value)
+    }
+
+    fn append(&mut self, array: &[Step], values: Vec<Value>) -> Result<bool, Failure<Self::Error>> {
+        self.note(array, None);
+        self.doc.append(array, values)
+    }
+
+    fn remove_elements(&mut self, array: &[Step], indices: &[usize]) -> Result<bool, Failure<Self::Error>> {
+        self.note(array, None);
+        self.doc.remove_elements(array, indices)
+    }
+}
+
 /// A `Value` changed in place, with the record that takes the changes back.
 #[derive(Debug)]
 pub(crate) struct InPlace<'v> {
@@ -401,11 +462,16 @@ impl<H: Host> Doc for Overlay<H> {
                 }
             },
             Some(Slot::Lazy(Lazy::Owned(Value::Object(obj))) | Slot::Value(Value::Object(obj))) => {
-                if obj.get(key) == Some(&value) {
-                    false
-                } else {
-                    obj.insert(key.to_string(), value);
-                    true
+                match obj.get_mut(key) {
+                    Some(slot) if *slot == value => false,
+                    Some(slot) => {
+                        *slot = value;
+                        true
+                    }
+                    None => {
+                        obj.insert(key.to_string(), value);
+                        true
+                    }
                 }
             }
             _ => false,
