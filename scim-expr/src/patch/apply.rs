@@ -151,6 +151,7 @@ impl<'s> Attr<'s> {
         self.loc.split_last().map_or(&[], |(_, container)| container)
     }
 
+    /// The member name: the last step of `loc`, which [`Attr::new`] makes it.
     fn key(&self) -> &str {
         match self.loc.last() {
             Some(Step::Key(k)) => k,
