@@ -96,25 +96,48 @@ pub fn member_values(group: &Value) -> Vec<&str> {
     group["members"].as_array().map_or_else(Vec::new, |m| m.iter().filter_map(|m| m["value"].as_str()).collect())
 }
 
-/// A deterministic UUID-shaped id, distinct for distinct `i` (and never one of the workload's ids, which are
-/// random-looking hex: these start with `b0000000`).
+/// A deterministic, random-looking id in the layout of a version 4 UUID, distinct for distinct `i`: like the
+/// workload's member ids (and the object ids identity providers send), two of them usually differ in their first
+/// character, so a larger group built from them costs per member what the workload's own members cost.
 pub fn synthetic_id(i: u64) -> String {
-    format!("b0000000-0000-4000-8000-{i:012x}")
+    // splitmix64's finalizer is a bijection of u64: all 64 bits of `a` are written out, so distinct `i` give
+    // distinct ids.
+    fn mix(mut z: u64) -> u64 {
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    let (a, b) = (mix(i), mix(!i));
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:x}{:03x}-{:04x}{:08x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        b & 0xfff,
+        8 + ((b >> 12) & 3),
+        (b >> 14) & 0xfff,
+        a & 0xffff,
+        b >> 32
+    )
 }
 
-/// `group` with members appended (shaped like the workload's) until it has `n`.
+/// `group` with members appended (shaped like the workload's) until it has `n`; their ids are new to it.
 pub fn grow_group(group: &Value, n: usize) -> Value {
     let mut g = group.clone();
+    let present: BTreeSet<String> = member_values(group).into_iter().map(str::to_string).collect();
     if let Some(members) = g["members"].as_array_mut() {
         let mut i = 0u64;
         while members.len() < n {
+            let id = synthetic_id(i);
+            i += 1;
+            if present.contains(&id) {
+                continue;
+            }
             members.push(json!({
-                "value": synthetic_id(i),
+                "value": id,
                 "display": format!("member {}", members.len()),
                 "$ref": "https://example.com/v2/Users/x",
                 "type": "User"
             }));
-            i += 1;
         }
     }
     g

@@ -6,7 +6,7 @@
 use scim_expr::{Options, Patch, Quirks};
 use scim_expr_benches::{
     add_100, add_one, entra_remove_100, grow_group, member_values, remove_one_by_filter, scim_filter_agreement,
-    scim_filter_parse, scim_v2_parse, Workload, FILTER_CASES,
+    scim_filter_parse, scim_v2_parse, synthetic_id, Workload, FILTER_CASES,
 };
 
 fn apply(request: &serde_json::Value, quirks: &str, doc: &serde_json::Value) -> serde_json::Value {
@@ -52,4 +52,20 @@ fn the_rust_peers_parse_every_filter_and_agree_but_where_the_table_says() {
         let expected = if *case == "enterprise_or" { a.ours } else { 0 };
         assert_eq!(a.mismatches, Some(expected), "{case}: {a:?}");
     }
+}
+
+#[test]
+fn synthetic_ids_are_distinct_uuid_shaped_and_spread() {
+    let ids: Vec<String> = (0..50_000).map(synthetic_id).collect();
+    let distinct: std::collections::BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+    assert_eq!(distinct.len(), ids.len());
+    for id in &ids[..100] {
+        let groups: Vec<&str> = id.split('-').collect();
+        assert_eq!(groups.iter().map(|g| g.len()).collect::<Vec<_>>(), [8, 4, 4, 4, 12], "{id}");
+        assert!(groups[2].starts_with('4') && "89ab".contains(&groups[3][..1]), "{id}");
+        assert!(id.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit() && !b.is_ascii_uppercase()), "{id}");
+    }
+    // Like the workload's random ids, consecutive ones differ from the first character on (mostly).
+    let first_differs = ids.windows(2).filter(|w| w[0].as_bytes()[0] != w[1].as_bytes()[0]).count();
+    assert!(first_differs * 10 > ids.len() * 8, "{first_differs} of {}", ids.len());
 }
