@@ -324,6 +324,57 @@ function isAscii(s) {
   return true;
 }
 
+/** `s` in ASCII lower case; NATIVE when it has other characters (the core folds full Unicode). */
+function asciiLower(s) {
+  let upper = false;
+  for (let i = 0; i < s.length; i++) {
+    const x = s.charCodeAt(i);
+    if (x >= 128) throw NATIVE;
+    if (x >= 65 && x <= 90) upper = true;
+  }
+  return upper ? s.toLowerCase() : s;
+}
+
+function sameTarget(a, b) {
+  if (a[0] !== b[0] || a[1] !== b[1] || a[2] !== b[2] || a[3].length !== b[3].length) return false;
+  return a[3].every((leaf, i) => leaf === b[3][i]);
+}
+
+/** An `or` of at least three `eq` comparisons of one target with plain strings (the 50-term chain; Entra's and
+ *  Okta's `id eq … or id eq …`), as the core groups them (eval.rs): the target is read once and each value it
+ *  reaches is looked up in a set of the strings, ASCII-folded where the leaf ignores case. It answers as the
+ *  chain of comparisons does, or leaves the document to the native evaluator where one of them would (a value that
+ *  needs more than ASCII folding). Null when `e` is no such chain. */
+function eqChain(e) {
+  if (e.length < 4) return null;
+  let target = null;
+  const texts = [];
+  for (let i = 1; i < e.length; i++) {
+    const x = e[i];
+    if (x[0] !== 'cmp' || x[2] !== 'eq') return null;
+    const value = x[3];
+    // Not a string that is also a dateTime instant or a boolean: those compare in more ways than as text.
+    if (!Array.isArray(value) || value[0] !== 'str' || value[2] !== null || value[3] !== null) return null;
+    if (target === null) target = x[1];
+    else if (!sameTarget(target, x[1])) return null;
+    texts.push(value[1]);
+  }
+  const leaves = target[3];
+  const exactSet = new Set(texts);
+  let foldedSet = null;
+  if (!leaves.every((l) => (l & 1) !== 0)) {
+    // As the single comparison does: a non-ASCII string compared ignoring case is for the native evaluator.
+    if (!texts.every(isAscii)) throw NATIVE;
+    foldedSet = new Set(texts.map((t) => t.toLowerCase()));
+  }
+  const exact = (v) => kind(v) === STR && exactSet.has(v);
+  const folded = (v) => kind(v) === STR && (exactSet.has(v) || foldedSet.has(asciiLower(v)));
+  const visits = leaves.map((leaf) => ((leaf & 1) !== 0 ? exact : folded));
+  const visit = visits.length === 1 ? visits[0] : (v, slot) => (visits[slot] ?? visits[0])(v, slot);
+  const walk = reach(target, true, true);
+  return (scope, slot) => walk(scope, visit, slot);
+}
+
 /** A function `(scope, slot) => boolean` for the expression (eval.rs `eval`). */
 function build(e, depth) {
   if (depth > MAX_DEPTH) throw NATIVE;
@@ -340,6 +391,8 @@ function build(e, depth) {
       };
     }
     case 'or': {
+      const chain = eqChain(e);
+      if (chain !== null) return chain;
       const items = e.slice(1).map((x) => build(x, depth + 1));
       if (items.length === 2) {
         const [p, q] = items;

@@ -274,6 +274,52 @@ test('what the predicate leaves to the native evaluator: Unicode folding, Dates,
   assert.equal(new Filter('meta.lastModified gt "2011-05-13T04:42:34Z"').matches({ meta: { lastModified: new Date(0) } }), false);
 });
 
+test('an or of eq comparisons on one path reads it once and answers as the chain does', () => {
+  const chain = (path, values) => values.map((v) => `${path} eq ${JSON.stringify(v)}`).join(' or ');
+  const users = ['kim@example.com', 'Babs@Example.com', 'x', 'user7', ''];
+  const docs = [];
+  for (const u of [...users, 'KIM@EXAMPLE.COM', 'kim@example.co', 'k\u212aim', 'babs@example.com', 'nobody']) {
+    docs.push({ userName: u, id: u, externalId: u, emails: [{ value: 'a@b.c' }, { value: u, type: 'work' }], title: [u] });
+    docs.push({ USERNAME: u, Emails: u, emails: [u, 7], externalId: 7, title: true });
+    docs.push({ 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: u } });
+  }
+  docs.push({ userName: 7 }, { userName: null }, { userName: ['kim@example.com'] }, { userName: { value: 'x' } }, {});
+  const o = new NativeOptions('null');
+  const paths = ['userName', 'id', 'externalId', 'emails', 'emails.value', 'title',
+    'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department'];
+  let decided = 0;
+  for (const path of paths) {
+    for (const values of [users, users.slice(0, 3), ['KIM@example.com', 'nobody', 'none']]) {
+      decided += agree(o, chain(path, values), docs, 'chain')[0];
+      decided += agree(o, `not (${chain(path, values)})`, docs, 'not chain')[0];
+      decided += agree(o, `${chain(path, values)} or displayName eq "x"`, docs, 'mixed chain')[0];
+      decided += agree(o, `emails[${chain('value', values)}]`, docs, 'chain in brackets')[0];
+    }
+  }
+  assert.ok(decided > paths.length * 3 * 4 * docs.length * 0.9, `decided ${decided}`);
+  // Strings that are also instants or booleans, and a non-ASCII string compared ignoring case, are not grouped.
+  const lenient = new NativeOptions(JSON.stringify({ quirks: 'lenient' }));
+  const odd = [{ meta: { lastModified: '2011-05-13T04:42:34+00:00' } }, { meta: { lastModified: '2011-05-13T04:42:34.000Z' } },
+    { flag: true }, { flag: 'TRUE' }, { id: 'straße' }, { id: 'STRASSE' }];
+  for (const options of [o, lenient]) {
+    for (const text of [chain('meta.lastModified', ['2011-05-13T04:42:34Z', '2011-05-13T04:42:35Z', '2011-05-13T04:42:36Z']),
+      chain('flag', ['true', 'false', 'x']), chain('id', ['straße', 'a', 'b'])]) {
+      agree(options, text, odd, 'not grouped');
+    }
+  }
+  assert.equal(js(predicate(o, chain('userName', ['straße', 'a', 'b'])), { userName: 'a' }), 'none');
+  // Grouped: a 50-term chain reads the member once (a getter counts the reads), not once per term.
+  let reads = 0;
+  const doc = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] };
+  Object.defineProperty(doc, 'userName', { enumerable: true, get: () => (reads++, 'USER49@example.com') });
+  const fifty = chain('userName', Array.from({ length: 50 }, (_, i) => `user${i}@example.com`));
+  assert.equal(js(predicate(o, fifty), doc), true);
+  assert.equal(reads, 1);
+  reads = 0;
+  assert.equal(js(predicate(o, `${fifty.split(' or ').slice(0, 2).join(' or ')}`), doc), false);
+  assert.equal(reads, 2, 'two terms are compared one by one');
+});
+
 test('pr: empty values, objects of empty members, and nodes past a few levels counted present unread', () => {
   const o = new NativeOptions('null');
   const docs = [{ x: [[[[[[]]]]]] }, { x: [[[[[]]]]] }, { x: { a: { b: '' } } }, { x: { a: { b: { c: { d: null } } } } }, { x: {} },
