@@ -240,14 +240,19 @@ function foldedEndsWith(have, want) {
   return true;
 }
 
-function foldedContains(have, want) {
+/** `s` in ASCII lower case; NATIVE when it has other characters (the core folds full Unicode). */
+function asciiLower(s) {
   let upper = false;
-  for (let i = 0; i < have.length; i++) {
-    const x = have.charCodeAt(i);
+  for (let i = 0; i < s.length; i++) {
+    const x = s.charCodeAt(i);
     if (x >= 128) throw NATIVE;
     if (x >= 65 && x <= 90) upper = true;
   }
-  return (upper ? have.toLowerCase() : have).includes(want);
+  return upper ? s.toLowerCase() : s;
+}
+
+function foldedContains(have, want) {
+  return asciiLower(have).includes(want);
 }
 
 /** How a string compares with the filter's string (eval.rs `compare`, the string arm) for one leaf. */
@@ -322,17 +327,6 @@ function number(tag, text) {
 function isAscii(s) {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 128) return false;
   return true;
-}
-
-/** `s` in ASCII lower case; NATIVE when it has other characters (the core folds full Unicode). */
-function asciiLower(s) {
-  let upper = false;
-  for (let i = 0; i < s.length; i++) {
-    const x = s.charCodeAt(i);
-    if (x >= 128) throw NATIVE;
-    if (x >= 65 && x <= 90) upper = true;
-  }
-  return upper ? s.toLowerCase() : s;
 }
 
 function sameTarget(a, b) {
