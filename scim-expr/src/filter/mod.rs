@@ -6,7 +6,7 @@ mod ast;
 pub(crate) mod display;
 pub(crate) mod eval;
 pub(crate) mod parser;
-mod plan;
+pub(crate) mod plan;
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};

@@ -53,6 +53,15 @@ impl Filter {
     }
 }
 
+/// The plan of a filter in a PATCH path's brackets (`emails[type eq "work"]`), which applies to a value of the
+/// attribute, in the shape above with no resource types: the host passes the slot of the resource it patches.
+pub(crate) fn element_plan(c: &Compiled, out: &mut String) {
+    out.push_str("[false,0,0,");
+    // Writing to a String cannot fail.
+    let _ = expr(out, c, c.root());
+    out.push(']');
+}
+
 fn expr(out: &mut String, c: &Compiled, term: &Term) -> std::fmt::Result {
     match term {
         Term::Present { target: t, .. } => {

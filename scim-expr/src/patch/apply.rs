@@ -216,7 +216,7 @@ fn invalid_value(message: String) -> Error {
 }
 
 /// Whether `v` can be a value of `def` (for a multi-valued attribute: one of its values).
-fn check_type(def: Option<&Attribute>, v: &Value, name: &dyn fmt::Display) -> Result<(), Error> {
+pub(super) fn check_type(def: Option<&Attribute>, v: &Value, name: &dyn fmt::Display) -> Result<(), Error> {
     let Some(d) = def else { return Ok(()) };
     let fits = match (d.ty, v) {
         (_, Value::Null) => true,
@@ -534,62 +534,9 @@ impl<'a, D: Doc> Applier<'a, D> {
         Ok(())
     }
 
-    /// The value as the tolerances in force read it for an attribute defined by `def`, and whether a replace must
-    /// set it whole instead of merging (a bare string made complex drops the old sub-attributes, E4).
+    /// [`coerce`] with the tolerances in force, recording those that fire.
     fn coerce<'v>(&mut self, def: Option<&Attribute>, value: &'v Value, op: Op) -> (Cow<'v, Value>, bool) {
-        let q = self.quirks;
-        if q.empty_string_clears && value.as_str() == Some("") {
-            self.fired.add(Quirk::empty_string_clears);
-            return (Cow::Owned(Value::Null), false);
-        }
-        let Some(d) = def else { return (Cow::Borrowed(value), false) };
-        let mut v = Cow::Borrowed(value);
-        let mut whole = false;
-        let single_complex = d.ty == AttrType::Complex && !d.multi_valued;
-        if single_complex && q.single_element_array {
-            if let Value::Array(items) = value {
-                if let [only] = items.as_slice() {
-                    self.fired.add(Quirk::single_element_array);
-                    v = Cow::Owned(only.clone());
-                }
-            }
-        }
-        if single_complex && q.string_to_complex {
-            if let Value::String(s) = v.as_ref() {
-                self.fired.add(Quirk::string_to_complex);
-                v = Cow::Owned(serde_json::json!({ "value": s }));
-                whole = op == Op::Replace;
-            }
-        }
-        if d.ty == AttrType::Complex && d.multi_valued && q.strings_to_complex_values {
-            let wrap = |x: &Value| match x {
-                Value::String(s) => Some(serde_json::json!({ "value": s })),
-                _ => None,
-            };
-            let changed = match v.as_ref() {
-                Value::Array(items) if items.iter().any(Value::is_string) => {
-                    Some(Value::Array(items.iter().map(|x| wrap(x).unwrap_or_else(|| x.clone())).collect()))
-                }
-                single => wrap(single),
-            };
-            if let Some(c) = changed {
-                self.fired.add(Quirk::strings_to_complex_values);
-                v = Cow::Owned(c);
-            }
-        }
-        if q.role_json_text && d.multi_valued && d.name.eq_ignore_ascii_case("roles") {
-            if let Some(decoded) = decode_roles(v.as_ref()) {
-                self.fired.add(Quirk::role_json_text);
-                v = Cow::Owned(decoded);
-            }
-        }
-        if q.boolean_strings {
-            if let Some(b) = booleans(d, v.as_ref()) {
-                self.fired.add(Quirk::boolean_strings);
-                v = Cow::Owned(b);
-            }
-        }
-        (v, whole)
+        coerce(self.quirks, self.fired, def, value, op)
     }
 
     /// `attr`: the attribute as a whole.
@@ -1075,6 +1022,69 @@ impl<'a, D: Doc> Applier<'a, D> {
         }
         Ok(())
     }
+}
+
+/// The value as the tolerances in force read it for an attribute defined by `def`, and whether a replace must
+/// set it whole instead of merging (a bare string made complex drops the old sub-attributes, E4).
+pub(super) fn coerce<'v>(
+    q: Quirks,
+    fired: &mut Fired,
+    def: Option<&Attribute>,
+    value: &'v Value,
+    op: Op,
+) -> (Cow<'v, Value>, bool) {
+    if q.empty_string_clears && value.as_str() == Some("") {
+        fired.add(Quirk::empty_string_clears);
+        return (Cow::Owned(Value::Null), false);
+    }
+    let Some(d) = def else { return (Cow::Borrowed(value), false) };
+    let mut v = Cow::Borrowed(value);
+    let mut whole = false;
+    let single_complex = d.ty == AttrType::Complex && !d.multi_valued;
+    if single_complex && q.single_element_array {
+        if let Value::Array(items) = value {
+            if let [only] = items.as_slice() {
+                fired.add(Quirk::single_element_array);
+                v = Cow::Owned(only.clone());
+            }
+        }
+    }
+    if single_complex && q.string_to_complex {
+        if let Value::String(s) = v.as_ref() {
+            fired.add(Quirk::string_to_complex);
+            v = Cow::Owned(serde_json::json!({ "value": s }));
+            whole = op == Op::Replace;
+        }
+    }
+    if d.ty == AttrType::Complex && d.multi_valued && q.strings_to_complex_values {
+        let wrap = |x: &Value| match x {
+            Value::String(s) => Some(serde_json::json!({ "value": s })),
+            _ => None,
+        };
+        let changed = match v.as_ref() {
+            Value::Array(items) if items.iter().any(Value::is_string) => {
+                Some(Value::Array(items.iter().map(|x| wrap(x).unwrap_or_else(|| x.clone())).collect()))
+            }
+            single => wrap(single),
+        };
+        if let Some(c) = changed {
+            fired.add(Quirk::strings_to_complex_values);
+            v = Cow::Owned(c);
+        }
+    }
+    if q.role_json_text && d.multi_valued && d.name.eq_ignore_ascii_case("roles") {
+        if let Some(decoded) = decode_roles(v.as_ref()) {
+            fired.add(Quirk::role_json_text);
+            v = Cow::Owned(decoded);
+        }
+    }
+    if q.boolean_strings {
+        if let Some(b) = booleans(d, v.as_ref()) {
+            fired.add(Quirk::boolean_strings);
+            v = Cow::Owned(b);
+        }
+    }
+    (v, whole)
 }
 
 fn boolean_string(v: &Value) -> Option<bool> {

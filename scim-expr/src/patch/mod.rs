@@ -3,6 +3,7 @@
 mod apply;
 mod request;
 mod scope;
+mod steps;
 mod tx;
 
 use std::fmt;
