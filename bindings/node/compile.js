@@ -619,4 +619,11 @@ function daysFromCivil(y0, m, d) {
   return era * 146097 + doe - 719468;
 }
 
-module.exports = { compile, NATIVE, parseDateTime };
+/** The predicate of the filter in a PATCH path's brackets (`emails[type eq "work"]`; filter/plan.rs
+ *  `element_plan`): `(value, slot) => boolean`, for a value of the attribute and the slot of the resource patched,
+ *  throwing NATIVE as `compile`'s predicates do. */
+function compileElement(planText) {
+  return build(decode(planText).expr, 0);
+}
+
+module.exports = { compile, compileElement, NATIVE, parseDateTime, member, asciiEq, NONE };

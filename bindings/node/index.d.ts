@@ -113,6 +113,9 @@ export class Patch {
    * request left as they were, or equal (compared as JSON, in order), are the input's own objects; changed and new
    * ones are new. A reached member holding such an array is read in place when it is plain JSON data (its getters
    * may then be read more than once); within what the request wrote, the values it did not change are shared.
+   * The same holds for a request whose every operation sets or removes a simple attribute or sub-attribute (the
+   * way identity providers update users), which is carried out in JavaScript: within a member it writes, the
+   * values it did not change, and their key order, are the input's own.
    * When no operation changed anything, every member is the input's own value. Keys such as `__proto__` and
    * `constructor` are own data properties of the result.
    */

@@ -14,6 +14,11 @@ try {
   throw new Error(`scim-expr: the native addon is not built (run \`npm run build\` in ${__dirname}): ${e.message}`);
 }
 const { compile, NATIVE } = require('./compile.js');
+const { decodeSteps, kindOf, runSteps, REMOVED } = require('./steps.js');
+
+// Whether requests that resolve into steps are carried out in JavaScript (steps.js), and how many were: for the
+// differential test (test/steps.test.mjs), which runs every vector both ways.
+const STEPS = { enabled: true, taken: 0 };
 
 /** A SCIM error: what to answer the client (RFC 7644 §3.12), with a stable code and the place it is about. */
 class ScimError extends Error {
@@ -292,6 +297,24 @@ function rebuild(input, fresh, plan) {
   return out;
 }
 
+/** The result of `applyWithOutcome` from the steps' outcome (steps.js `runSteps`): the input's members in order,
+ *  the touched ones as the steps left them (`keys`, `vals`: a new value or REMOVED), then the new members. */
+function withSteps(keys, values, touched, part, out) {
+  const result = {};
+  const written = out.keys;
+  const vals = out.vals;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    const j = touched[i] && written.length > 0 ? written.indexOf(key) : -1;
+    if (j < 0) define(result, key, values[i]);
+    else if (vals[j] !== REMOVED) define(result, key, vals[j]);
+  }
+  for (let j = 0; j < written.length; j++) {
+    if (vals[j] !== REMOVED && !Object.hasOwn(part, written[j])) define(result, written[j], vals[j]);
+  }
+  return { resource: result, changed: out.changed, quirksFired: out.quirksFired };
+}
+
 /** A filter (`?filter=`, RFC 7644 §3.4.2.2), parsed once; match it against any number of resources. */
 class Filter {
   #text;
@@ -465,6 +488,8 @@ class Path {
 class Patch {
   #native;
   #touched = new Map(); // key -> whether the request touches it, for the first 1,024 keys seen
+  #kinds; // native.hostKinds, decoded when first needed
+  #steps = []; // kind + 1 -> the request's steps for that resource type (decodeSteps), or null for none
 
   /** `request` is the PatchOp body as an object (`req.body`); anything else is the core's invalidSyntax error. */
   constructor(request, options) {
@@ -515,6 +540,8 @@ class Patch {
       if (Array.isArray(value) && value.length >= REUSE_MIN) (arrays ??= new Map()).set(key, null);
       define(part, key, value);
     }
+    const stepped = arrays === null && STEPS.enabled ? this.#applySteps(part) : undefined;
+    if (stepped !== undefined) return withSteps(keys, values, touched, part, stepped);
     const out = this.#applyPart(part, arrays);
     const result = {};
     const patched = out.resource;
@@ -548,6 +575,28 @@ class Patch {
       if (this.#touched.size < 1024) this.#touched.set(key, t);
     }
     return t;
+  }
+
+  // The touched part patched in JavaScript (steps.js), when the request resolves into steps for its resource type
+  // and the part is what the JSON path would accept unchanged (plainData); else undefined, for #applyPart.
+  #applySteps(part) {
+    try {
+      const kinds = (this.#kinds ??= JSON.parse(this.#native.hostKinds()));
+      if (!plainData(part, 1, Math.min(this.#native.maxDepth, 127))) return undefined;
+      const kind = kindOf(part, kinds);
+      let steps = this.#steps[kind + 1];
+      if (steps === undefined) {
+        steps = decodeSteps(this.#native.hostSteps(kind));
+        this.#steps[kind + 1] = steps;
+      }
+      if (steps === null) return undefined;
+      const out = runSteps(steps, part, kinds, kind);
+      STEPS.taken++;
+      return out;
+    } catch (e) {
+      if (e === NATIVE) return undefined;
+      throw e;
+    }
   }
 
   // The touched part, patched: `{resource: object | null (unchanged), plans, changed, quirksFired}`.
@@ -629,3 +678,5 @@ function quirkNames(quirks) {
 module.exports = { Filter, Patch, Path, ScimError, quirkNames };
 // For the conversion benchmark (bench/conversion.mjs) only: the native classes with every strategy.
 Object.defineProperty(module.exports, '_native', { value: native, enumerable: false });
+// For test/steps.test.mjs only: the switch and count of the JavaScript steps.
+Object.defineProperty(module.exports, '_steps', { value: STEPS, enumerable: false });

@@ -105,6 +105,21 @@ impl NativePatch {
         self.patch.touches(&key)
     }
 
+    /// The request resolved for a resource of type `kind` (an index into `hostKinds`, -1 for none) as steps that
+    /// `steps.js` carries out in JavaScript, as JSON text, or null when the engine must apply it
+    /// (`Patch::host_steps`).
+    #[napi]
+    pub fn host_steps(&self, kind: i32) -> Option<String> {
+        self.patch.host_steps(usize::try_from(kind).ok())
+    }
+
+    /// `[default, urn…]`: the resource types' core schema URNs and the index of the type assumed for a resource
+    /// that lists none (-1: none), for `steps.js` to work out a resource's `kind` (`Patch::host_kinds`).
+    #[napi]
+    pub fn host_kinds(&self) -> String {
+        self.patch.host_kinds()
+    }
+
     /// `limits.maxDocumentDepth`, which `index.js` checks before reading a document in place.
     #[napi(getter)]
     pub fn max_depth(&self) -> u32 {
