@@ -4,6 +4,7 @@
 //! applying it through the copy-on-write overlay (`Patch::apply_to`, the document as the host, read directly and
 //! through the generic reads of `Plain`, and as a `Document` built from the document's JSON text, whose result is
 //! also written as JSON text directly) gives the same error, or the same document, `changed` and tolerances.
+//! The request's steps for a host (`Patch::host_steps`) are JSON text for every resource type.
 //! Input: `[preset][request]\0[document]`; each part is JSON text, or bytes that generate a request or a value.
 #![no_main]
 
@@ -29,6 +30,14 @@ fuzz_target!(|data: &[u8]| {
     let mut doc = json_or_value(doc);
     normalise(&mut doc);
     let Ok(patch) = Patch::parse_with(&req, &options(quirks)) else { return };
+    // The steps the Node binding may carry out instead (`Patch::host_steps`), for each resource type and none:
+    // never a panic, always JSON text (test/steps.test.mjs compares what they do with the engine).
+    let kinds: Vec<serde_json::Value> = serde_json::from_str(&patch.host_kinds()).expect("host_kinds is JSON");
+    for kind in std::iter::once(None).chain((0..kinds.len() - 1).map(Some)) {
+        if let Some(steps) = patch.host_steps(kind) {
+            assert!(serde_json::from_str::<serde_json::Value>(&steps).is_ok(), "host_steps is JSON");
+        }
+    }
     let before = doc.to_string();
     let original = doc.clone();
     let mut part = serde_json::Value::Object(
