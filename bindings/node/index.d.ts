@@ -115,7 +115,8 @@ export class Patch {
    * may then be read more than once); within what the request wrote, the values it did not change are shared.
    * The same holds for a request whose every operation sets or removes a simple attribute or sub-attribute (the
    * way identity providers update users), which is carried out in JavaScript: within a member it writes, the
-   * values it did not change, and their key order, are the input's own.
+   * values it did not change, and their key order, are the input's own, and getters in the members it reaches may
+   * be read more than once.
    * When no operation changed anything, every member is the input's own value. Keys such as `__proto__` and
    * `constructor` are own data properties of the result.
    */

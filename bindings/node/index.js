@@ -155,23 +155,27 @@ function plainJson(v, depth) {
 
 // Whether the core can read `v` in place as converting it would read it (Patch#apply's overlay): plainJson's
 // values, strings and keys without lone surrogates, no proxied arrays (Node-API reads them as objects), containers
-// nested at most `max` deep (`depth` is v's).
-function plainData(v, depth, max) {
+// nested at most `max` deep (`depth` is v's). `own`: also no proxy at all and no own property that is not
+// enumerable, so that a reader that goes by `Object.hasOwn` (steps.js, compile.js) sees what JSON.stringify
+// writes.
+function plainData(v, depth, max, own = false) {
   if (depth > max) return false;
   if (Array.isArray(v)) {
     if (Object.getPrototypeOf(v) !== Array.prototype || isProxy(v)) return false;
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
-      if (typeof x === 'object' && x !== null ? !plainData(x, depth + 1, max) : !wellFormed(x)) return false;
+      if (typeof x === 'object' && x !== null ? !plainData(x, depth + 1, max, own) : !wellFormed(x)) return false;
     }
     return true;
   }
   const proto = Object.getPrototypeOf(v);
   if ((proto !== Object.prototype && proto !== null) || 'toJSON' in v) return false;
-  for (const key of Object.keys(v)) {
+  const keys = Object.keys(v);
+  if (own && (isProxy(v) || Object.getOwnPropertyNames(v).length !== keys.length)) return false;
+  for (const key of keys) {
     const x = v[key];
     if (!key.isWellFormed()) return false;
-    if (typeof x === 'object' && x !== null ? !plainData(x, depth + 1, max) : !wellFormed(x)) return false;
+    if (typeof x === 'object' && x !== null ? !plainData(x, depth + 1, max, own) : !wellFormed(x)) return false;
   }
   return true;
 }
@@ -582,7 +586,7 @@ class Patch {
   #applySteps(part) {
     try {
       const kinds = (this.#kinds ??= JSON.parse(this.#native.hostKinds()));
-      if (!plainData(part, 1, Math.min(this.#native.maxDepth, 127))) return undefined;
+      if (!plainData(part, 1, Math.min(this.#native.maxDepth, 127), true)) return undefined;
       const kind = kindOf(part, kinds);
       let steps = this.#steps[kind + 1];
       if (steps === undefined) {

@@ -9,13 +9,17 @@
 // Writes are copy-on-write: the part given is never modified, and the result holds its values wherever the
 // request did not write. Whatever the steps do not cover as the engine would do it (no value matching an add or
 // replace, a matched value that is not an object, two values made primary, a write to `schemas` that changes the
-// resource type, a key that is not ASCII) throws NATIVE, and the caller applies the whole request natively, which
-// answers or throws the ScimError.
+// resource type) throws NATIVE, and the caller applies the whole request natively, which answers or throws the
+// ScimError; steps naming what `keyLike` cannot compare (a name that is not ASCII) are not used at all. The part
+// must be plain data whose every own property is enumerable (index.js `plainData(…, own)`): reads here go by
+// `Object.hasOwn`, writes are as JSON.parse would make them.
 
 const { compileElement, NATIVE, member, asciiEq, NONE } = require('./compile.js');
 
 const { hasOwn, keys: ownKeys } = Object;
 const { isArray } = Array;
+
+const STEP_NAMES = ['set', 'del', 'sub', 'subdel', 'fsub', 'fdel'];
 
 /** The request's steps as `native.hostSteps` gives them, decoded once, or null when the engine must apply it (a
  *  filter only the native evaluator can evaluate, or a name that is not ASCII, which `keyLike` cannot compare). */
@@ -23,6 +27,7 @@ function decodeSteps(text) {
   if (text === null) return null;
   const { fired, ops } = JSON.parse(text);
   for (const op of ops) {
+    if (!STEP_NAMES.includes(op[0])) return null; // a step of a newer core
     // The names become property keys: interned once here rather than on every write.
     const names = op[0] === 'fdel' ? 3 : op[0] === 'set' || op[0] === 'del' ? 3 : 4;
     for (let i = 1; i < names; i++) {
@@ -149,12 +154,10 @@ function copyObject(v) {
 /** The document being patched: the part as given, the top-level members written (`keys`, `vals`: a new value or
  *  REMOVED) and copies along each path written below them. The part itself is never written. */
 class Run {
-  constructor(part, kinds, kind) {
+  constructor(part) {
     this.part = part;
     this.keys = [];
     this.vals = [];
-    this.kinds = kinds;
-    this.kind = kind;
     this.fresh = []; // the objects and arrays this run made, written in place (a few)
     this.changes = 0;
     this.schemasWritten = false;
@@ -359,9 +362,9 @@ class Run {
     return out;
   }
 
+  /** After a write to the values at `touched` (some, so the array is there). */
   fixPrimary(loc, touched) {
     const a = this.at(loc);
-    if (!isArray(a)) return;
     let keep = -1;
     for (const i of touched) {
       if (isPrimary(a[i])) {
@@ -377,9 +380,9 @@ class Run {
     }
   }
 
+  /** After a write to some of the array's values. */
   dropEmptyElements(loc) {
     const a = this.at(loc);
-    if (!isArray(a)) return;
     const empty = [];
     for (let i = 0; i < a.length; i++) if (isObject(a[i]) && isEmpty(a[i])) empty.push(i);
     this.removeElements(loc, empty);
@@ -396,10 +399,10 @@ class Run {
         return;
       }
       case 'del': {
-        const [, ext, name] = op;
+        const [, ext, name, settle] = op;
         const loc = this.locate(ext, name);
         this.removeKey(parentOf(loc), loc[loc.length - 1]);
-        this.settleExtension(ext, loc);
+        if (settle) this.settleExtension(ext, loc);
         return;
       }
       case 'sub': {
@@ -446,10 +449,7 @@ class Run {
         this.removeElements(loc, this.matching(loc, test, slot));
         this.dropIfEmpty(loc);
         this.settleExtension(ext, loc);
-        return;
       }
-      default:
-        throw NATIVE;
     }
   }
 }
@@ -457,7 +457,7 @@ class Run {
 /** The request's `steps` carried out on `part` (plain JSON data) of resource type `kind`:
  *  `{resource: the patched part | null (unchanged), changed, quirksFired}`; throws NATIVE (above). */
 function runSteps(steps, part, kinds, kind) {
-  const run = new Run(part, kinds, kind);
+  const run = new Run(part);
   const ops = steps.ops;
   for (let i = 0; i < ops.length; i++) {
     run.step(ops[i]);

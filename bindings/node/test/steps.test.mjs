@@ -123,6 +123,7 @@ function generator(seed) {
     if (chance(0.85)) put(e, 'value', pick(['a@example.com', 'b@example.com', 'c@x']));
     if (chance(0.4)) put(e, 'primary', pick([true, false, true, 'true']));
     if (chance(0.1)) put(e, 'display', 'd');
+    if (chance(0.1)) e.weight = r(); // a double the request never writes: it must come back bit for bit
     return e;
   };
   const list = () => Array.from({ length: Math.floor(r() * 4) }, element);
@@ -146,6 +147,7 @@ function generator(seed) {
       const ext = {};
       if (chance(0.6)) put(ext, 'department', pick(['Finance', 'Tour Operations']));
       if (chance(0.3)) put(ext, 'costCenter', '4130');
+      if (chance(0.3)) ext.ratio = r() * 1000;
       d[chance(0.8) ? ENTERPRISE : spell(ENTERPRISE)] = shapeOf(ext);
     }
     if (chance(0.2)) d.__proto__ = { polluted: true }; // an own data property, from JSON.parse
@@ -250,4 +252,21 @@ test('the steps carry out what the engine does where a member has another shape,
     const patch = new Patch({ schemas: [PATCH_OP], Operations: [operation] });
     assert.ok(both(patch, doc, JSON.stringify([operation, doc])), `the steps were not taken: ${JSON.stringify([operation, doc])}`);
   }
+});
+
+test('a part with a property JSON does not write (not enumerable) or a proxy is for the engine', () => {
+  const hidden = (o, key, value) => Object.defineProperty(o, key, { value, enumerable: false });
+  const cases = [
+    [{ op: 'replace', path: 'name.givenName', value: 'g' }, { schemas: [USER], name: hidden({}, 'givenName', 'g') }],
+    [{ op: 'remove', path: 'emails[type eq "work"]' }, { schemas: [USER], emails: [hidden({ value: 'a' }, 'type', 'work')] }],
+    [{ op: 'replace', path: `${ENTERPRISE}:department`, value: 'a' }, { schemas: [USER, ENTERPRISE], [ENTERPRISE]: hidden({}, 'department', 'a') }],
+    [{ op: 'replace', path: 'name.givenName', value: 'g' }, { schemas: [USER], name: new Proxy({ givenName: 'a' }, {}) }],
+  ];
+  for (const [operation, doc] of cases) {
+    const patch = new Patch({ schemas: [PATCH_OP], Operations: [operation] });
+    assert.equal(both(patch, doc, String(operation.path)), false, `the steps were taken: ${operation.path}`);
+  }
+  // A hidden member of the resource itself is not one of its members (Object.keys): the steps go on without it.
+  const patch = new Patch({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'name.givenName', value: 'g' }] });
+  assert.equal(both(patch, hidden({ schemas: [USER], name: { givenName: 'a' } }, 'displayName', 'x'), 'top'), true);
 });
