@@ -503,20 +503,27 @@ function compile(planText) {
   const fallback = plan.defaultSlot;
   if (!plan.perKind) return (doc) => test(doc, fallback);
   const types = plan.types;
-  // The slot of a document: its first `schemas` entry naming a resource type (Schemas::kind_of).
+  // The slot of a document: 1 + the index of its resource type.
   const slotOf = (doc) => {
-    const list = member(doc, 'schemas');
-    if (list === NONE || kind(list) !== ARR) return fallback;
-    for (let i = 0; i < list.length; i++) {
-      const urn = list[i];
-      if (kind(urn) !== STR) continue;
-      for (let k = 0; k < types.length; k++) {
-        if (urn.length === types[k].length && asciiEq(urn, types[k])) return k + 1;
-      }
-    }
-    return fallback;
+    const k = kindIndex(doc, types);
+    return k < 0 ? fallback : k + 1;
   };
   return (doc) => test(doc, slotOf(doc));
+}
+
+/** The index in `types` (core schema URNs) of the resource type of `doc`, the first its `schemas` lists, ignoring
+ *  ASCII case (Schemas::kind_of); -1 for none. */
+function kindIndex(doc, types) {
+  const list = member(doc, 'schemas');
+  if (list === NONE || kind(list) !== ARR) return -1;
+  for (let i = 0; i < list.length; i++) {
+    const urn = list[i];
+    if (kind(urn) !== STR) continue;
+    for (let k = 0; k < types.length; k++) {
+      if (urn === types[k] || (urn.length === types[k].length && asciiEq(urn, types[k]))) return k;
+    }
+  }
+  return -1;
 }
 
 /** An xsd:dateTime as [seconds since the epoch, nanoseconds], or null (compare.rs `parse_datetime`); NATIVE where
@@ -626,4 +633,4 @@ function compileElement(planText) {
   return build(decode(planText).expr, 0);
 }
 
-module.exports = { compile, compileElement, NATIVE, parseDateTime, member, asciiEq, NONE };
+module.exports = { compile, compileElement, NATIVE, parseDateTime, asciiEq, isAscii, kindIndex };

@@ -14,7 +14,7 @@ try {
   throw new Error(`scim-expr: the native addon is not built (run \`npm run build\` in ${__dirname}): ${e.message}`);
 }
 const { compile, NATIVE } = require('./compile.js');
-const { decodeSteps, kindOf, runSteps, REMOVED } = require('./steps.js');
+const { decodeKinds, decodeSteps, define, kindOf, runSteps, REMOVED } = require('./steps.js');
 
 // Whether requests that resolve into steps are carried out in JavaScript (steps.js), and how many were: for the
 // differential test (test/steps.test.mjs), which runs every vector both ways.
@@ -263,15 +263,6 @@ function wellFormed(x) {
 function plainScalar(x) {
   const t = typeof x;
   return x === null || t === 'string' || t === 'boolean' || (t === 'number' && Number.isFinite(x));
-}
-
-// Sets an own data property: a key `__proto__` must never reach the Object.prototype setter.
-function define(obj, key, value) {
-  if (key === '__proto__') {
-    Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
-  } else {
-    obj[key] = value;
-  }
 }
 
 // Arrays at least this long are compared element by element with the result, to reuse equal elements (reuse.rs).
@@ -585,7 +576,7 @@ class Patch {
   // and the part is what the JSON path would accept unchanged (plainData); else undefined, for #applyPart.
   #applySteps(part) {
     try {
-      const kinds = (this.#kinds ??= JSON.parse(this.#native.hostKinds()));
+      const kinds = (this.#kinds ??= decodeKinds(this.#native.hostKinds()));
       if (!plainData(part, 1, Math.min(this.#native.maxDepth, 127), true)) return undefined;
       const kind = kindOf(part, kinds);
       let steps = this.#steps[kind + 1];

@@ -14,7 +14,7 @@
 // must be plain data whose every own property is enumerable (index.js `plainData(…, own)`): reads here go by
 // `Object.hasOwn`, writes are as JSON.parse would make them.
 
-const { compileElement, NATIVE, member, asciiEq, NONE } = require('./compile.js');
+const { compileElement, NATIVE, asciiEq, isAscii, kindIndex } = require('./compile.js');
 
 const { hasOwn, keys: ownKeys } = Object;
 const { isArray } = Array;
@@ -60,25 +60,17 @@ function compilePlan(plan) {
   }
 }
 
-/** The index of the resource type `part` is of (Schemas::kind_of: its first `schemas` entry naming one, ignoring
- *  ASCII case), or the default; `kinds` is `native.hostKinds` decoded: `[default, urn…]`. */
-function kindOf(part, kinds) {
-  const list = member(part, 'schemas');
-  if (list !== NONE && isArray(list)) {
-    for (let i = 0; i < list.length; i++) {
-      const urn = list[i];
-      if (typeof urn !== 'string') continue;
-      for (let k = 1; k < kinds.length; k++) {
-        if (urn === kinds[k] || (urn.length === kinds[k].length && asciiEq(urn, kinds[k]))) return k - 1;
-      }
-    }
-  }
-  return kinds[0];
+/** `native.hostKinds` decoded: `{fallback, types}`, the index of the type assumed for a resource that lists none
+ *  (-1: none) and the resource types' core schema URNs. */
+function decodeKinds(text) {
+  const [fallback, ...types] = JSON.parse(text);
+  return { fallback, types };
 }
 
-function isAscii(s) {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 128) return false;
-  return true;
+/** The index of the resource type of `part` (Schemas::kind_of), or the fallback. */
+function kindOf(part, kinds) {
+  const k = kindIndex(part, kinds.types);
+  return k < 0 ? kinds.fallback : k;
 }
 
 /** A plain object that is not an array (the part is plain data: index.js `plainData`). */
@@ -476,4 +468,4 @@ function runSteps(steps, part, kinds, kind) {
   return { changed: run.changes > 0, quirksFired: steps.fired.slice(), keys: run.keys, vals: run.vals };
 }
 
-module.exports = { decodeSteps, kindOf, runSteps, REMOVED };
+module.exports = { decodeKinds, decodeSteps, define, kindOf, runSteps, REMOVED };

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { inspect } from 'node:util';
+import { vectorOptions } from '../support/vector-options.mjs';
 
 const require = createRequire(import.meta.url);
 const scim = require('../index.js');
@@ -31,15 +32,6 @@ class NativeOptions {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.join(here, '../../../tests/vectors');
-
-function optionsOf(group) {
-  const spec = group.quirks ?? 'strict';
-  const quirks = typeof spec === 'string' ? spec : { preset: spec.preset, on: spec.on ?? [], off: spec.off ?? [] };
-  const o = { quirks };
-  if (group.schemas !== undefined) o.schemas = group.schemas;
-  if (typeof group.resource === 'string') o.resourceType = group.resource;
-  return o;
-}
 
 /** The predicate's answer: true, false, 'native', or 'none' when the filter compiles to the native evaluator. */
 function js(test, doc) {
@@ -134,7 +126,7 @@ test('the predicate gives the native answer on every filter vector document, dec
   let decided = 0;
   let left = 0;
   for (const [group, c] of vectorGroups()) {
-    const options = new NativeOptions(JSON.stringify(optionsOf(group)));
+    const options = new NativeOptions(JSON.stringify(vectorOptions(group)));
     const docs = c.docs ?? group.docs;
     const [d, l] = agree(options, c.filter, docs, c.id);
     decided += d;
@@ -147,7 +139,7 @@ test('the predicate gives the native answer on every filter vector document, dec
 test('the predicate gives the native answer on variants of the vector documents', () => {
   let decided = 0;
   for (const [group, c] of vectorGroups()) {
-    const options = new NativeOptions(JSON.stringify(optionsOf(group)));
+    const options = new NativeOptions(JSON.stringify(vectorOptions(group)));
     for (const doc of c.docs ?? group.docs) decided += agree(options, c.filter, variants(doc), c.id)[0];
   }
   assert.ok(decided > 10000, `decided ${decided}`);

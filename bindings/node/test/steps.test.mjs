@@ -8,6 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { vectorOptions } from '../support/vector-options.mjs';
 
 const require = createRequire(import.meta.url);
 const scim = require('../index.js');
@@ -16,19 +17,6 @@ const STEPS = scim._steps;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.join(here, '../../../tests/vectors');
-
-function options(group) {
-  const spec = group.quirks ?? 'strict';
-  const quirks = typeof spec === 'string' ? spec : { preset: spec.preset, on: spec.on ?? [], off: spec.off ?? [] };
-  const o = { quirks };
-  if (group.schemas !== undefined) o.schemas = group.schemas;
-  if (group.limits !== undefined) {
-    const camel = (k) => k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
-    o.limits = Object.fromEntries(Object.entries(group.limits).map(([k, v]) => [camel(k), v]));
-  }
-  if (typeof group.resource === 'string') o.resourceType = group.resource;
-  return o;
-}
 
 function outcome(patch, doc) {
   try {
@@ -75,7 +63,7 @@ test('every PATCH vector gives the same outcome through the steps as natively', 
         if (c.op !== 'patch') continue;
         let patch;
         try {
-          patch = new Patch(c.request, options(group));
+          patch = new Patch(c.request, vectorOptions(group));
         } catch {
           continue; // refused when parsed: no document is read
         }

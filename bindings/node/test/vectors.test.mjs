@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Filter, Patch, Path, ScimError } from '../index.js';
 import { parseWithSource, sourceOf } from '../support/json-source.mjs';
+import { vectorOptions } from '../support/vector-options.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.join(here, '../../../tests/vectors');
@@ -16,19 +17,6 @@ const dir = path.join(here, '../../../tests/vectors');
 function utf16(text, byte) {
   const bytes = Buffer.from(text, 'utf8').subarray(0, byte);
   return bytes.toString('utf8').length;
-}
-
-function options(group) {
-  const spec = group.quirks ?? 'strict';
-  const quirks = typeof spec === 'string' ? spec : { preset: spec.preset, on: spec.on ?? [], off: spec.off ?? [] };
-  const o = { quirks };
-  if (group.schemas !== undefined) o.schemas = group.schemas;
-  if (group.limits !== undefined) {
-    const camel = (k) => k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
-    o.limits = Object.fromEntries(Object.entries(group.limits).map(([k, v]) => [camel(k), v]));
-  }
-  if (typeof group.resource === 'string') o.resourceType = group.resource;
-  return o;
 }
 
 function checkError(err, want, text) {
@@ -55,7 +43,7 @@ function attempt(fn) {
 }
 
 function runFilter(group, c) {
-  const o = options(group);
+  const o = vectorOptions(group);
   const parsed = attempt(() => new Filter(c.filter, o));
   if ('error' in c) {
     if (!parsed.error) throw new Error(`expected an error, parsed as ${parsed.value}`);
@@ -89,7 +77,7 @@ function runFilter(group, c) {
 }
 
 function runPath(group, c) {
-  const o = options(group);
+  const o = vectorOptions(group);
   const parsed = attempt(() => new Path(c.path, o));
   if ('error' in c) {
     if (!parsed.error) throw new Error(`expected an error, parsed as ${parsed.value}`);
@@ -114,7 +102,7 @@ function failingPath(c, err) {
 }
 
 function runPatch(group, c) {
-  const o = options(group);
+  const o = vectorOptions(group);
   const doc = c.doc ?? group.doc;
   const before = JSON.stringify(doc);
   const object = attempt(() => new Patch(c.request, o).applyWithOutcome(doc));
