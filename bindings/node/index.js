@@ -484,6 +484,7 @@ class Patch {
   #native;
   #touched = new Map(); // key -> whether the request touches it, for the first 1,024 keys seen
   #kinds; // native.hostKinds, decoded when first needed
+  #depth; // the depth to which a part is checked before it is read in place (limits.maxDocumentDepth, at most 127)
   #steps = []; // kind + 1 -> the request's steps for that resource type (decodeSteps), or null for none
 
   /** `request` is the PatchOp body as an object (`req.body`); anything else is the core's invalidSyntax error. */
@@ -572,19 +573,23 @@ class Patch {
     return t;
   }
 
+  #maxDepth() {
+    return (this.#depth ??= Math.min(this.#native.maxDepth, 127));
+  }
+
   // The touched part patched in JavaScript (steps.js), when the request resolves into steps for its resource type
   // and the part is what the JSON path would accept unchanged (plainData); else undefined, for #applyPart.
   #applySteps(part) {
     try {
       const kinds = (this.#kinds ??= decodeKinds(this.#native.hostKinds()));
-      if (!plainData(part, 1, Math.min(this.#native.maxDepth, 127), true)) return undefined;
       const kind = kindOf(part, kinds);
       let steps = this.#steps[kind + 1];
       if (steps === undefined) {
         steps = decodeSteps(this.#native.hostSteps(kind));
         this.#steps[kind + 1] = steps;
       }
-      if (steps === null) return undefined;
+      // A request without steps goes to #applyPart before the part is walked.
+      if (steps === null || !plainData(part, 1, this.#maxDepth(), true)) return undefined;
       const out = runSteps(steps, part, kinds, kind);
       STEPS.taken++;
       return out;
@@ -610,7 +615,7 @@ class Patch {
         define(part, key, elements);
       }
       const ahead = { keys: [], texts: [], lengths: [] };
-      if (plainPart(part, arrays, Math.min(this.#native.maxDepth, 127), ahead)) {
+      if (plainPart(part, arrays, this.#maxDepth(), ahead)) {
         let out;
         try {
           out = this.#native.applyHost(part, ahead.keys, ahead.texts, ahead.lengths);

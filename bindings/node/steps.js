@@ -91,13 +91,13 @@ function keyLike(obj, name) {
   if (!isObject(obj)) return undefined;
   let found;
   const keys = ownKeys(obj);
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
-    if (k.length === name.length && (k === name || asciiEq(k, name)) && (found === undefined || k < found)) {
-      found = k;
-    }
-  }
+  for (let i = 0; i < keys.length; i++) if (better(keys[i], name, found)) found = keys[i];
   return found;
+}
+
+/** Whether key `k` spells `name` and comes before the key `found` so far (keyLike). */
+function better(k, name, found) {
+  return k.length === name.length && (k === name || asciiEq(k, name)) && (found === undefined || k < found);
 }
 
 function isPrimary(v) {
@@ -180,16 +180,10 @@ class Run {
     let found;
     const keys = ownKeys(this.part);
     for (let i = 0; i < keys.length; i++) {
-      const k = keys[i];
-      if (k.length === name.length && (k === name || asciiEq(k, name)) && (found === undefined || k < found)) {
-        if (this.top(k) !== undefined) found = k;
-      }
+      if (better(keys[i], name, found) && this.top(keys[i]) !== undefined) found = keys[i];
     }
     for (let i = 0; i < this.keys.length; i++) {
-      const k = this.keys[i];
-      if (k.length === name.length && (k === name || asciiEq(k, name)) && (found === undefined || k < found)) {
-        if (this.vals[i] !== REMOVED) found = k;
-      }
+      if (better(this.keys[i], name, found) && this.vals[i] !== REMOVED) found = this.keys[i];
     }
     return found;
   }
