@@ -92,6 +92,35 @@ fn run<D: Doc>(operations: &[Operation], options: &Options, doc: &mut D, parsed:
     Ok(fired)
 }
 
+/// What the schemas say a path's attribute (`urn`, `name`) is in resource type `kind`: the extension it belongs to
+/// (the path's URN unless that is a core schema's, or the one `unqualified_extension` finds, recorded in `fired`)
+/// and its definition, if any. The engine's `locate` and the host steps (steps.rs) both read attributes this way.
+pub(super) fn resolve<'s: 'u, 'u>(
+    schemas: &'s Schemas,
+    quirks: Quirks,
+    fired: &mut Fired,
+    kind: Option<usize>,
+    urn: Option<&'u str>,
+    name: &str,
+) -> (Option<&'u str>, Option<&'s Attribute>) {
+    match urn {
+        Some(urn) if !schemas.is_core_schema(urn) => (Some(urn), schemas.qualified(urn, name)),
+        _ => {
+            let def = match urn {
+                Some(urn) => schemas.qualified(urn, name),
+                None => schemas.unqualified(kind, name),
+            };
+            if def.is_none() && urn.is_none() && quirks.unqualified_extension {
+                if let Some(ext) = schemas.unique_extension_of(kind, name) {
+                    fired.add(Quirk::unqualified_extension);
+                    return resolve(schemas, quirks, fired, kind, Some(ext), name);
+                }
+            }
+            (None, def)
+        }
+    }
+}
+
 /// What the engine needs to know of a document value before it reads further.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Shape {
@@ -384,28 +413,15 @@ impl<'a, D: Doc> Applier<'a, D> {
 
     fn locate(&mut self, urn: Option<&str>, name: &str) -> Res<Attr<'a>, D::Error> {
         let schemas: &'a Schemas = self.schemas;
-        Ok(match urn {
-            Some(urn) if !schemas.is_core_schema(urn) => {
+        Ok(match resolve(schemas, self.quirks, self.fired, self.kind, urn, name) {
+            (Some(urn), def) => {
                 let mut container = Vec::with_capacity(2); // and the attribute's key (Attr::new)
                 container.push(Step::Key(self.extension_key(urn)?));
-                let def = schemas.qualified(urn, name);
                 let key = self.spelling(&container, name, def)?;
                 let ext = schemas.schema(urn).map_or(urn, |s| s.id.as_str()).to_string();
                 Attr::new(container, key, Some(ext), def)
             }
-            _ => {
-                let def = match urn {
-                    Some(urn) => schemas.qualified(urn, name),
-                    None => schemas.unqualified(self.kind, name),
-                };
-                if def.is_none() && urn.is_none() && self.quirks.unqualified_extension {
-                    if let Some(ext) = schemas.unique_extension_of(self.kind, name) {
-                        self.fired.add(Quirk::unqualified_extension);
-                        return self.locate(Some(ext), name);
-                    }
-                }
-                Attr::new(Vec::new(), self.spelling(&[], name, def)?, None, def)
-            }
+            (None, def) => Attr::new(Vec::new(), self.spelling(&[], name, def)?, None, def),
         })
     }
 

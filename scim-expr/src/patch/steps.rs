@@ -28,10 +28,10 @@
 
 use serde_json::{json, Value};
 
-use super::apply::{check_type, coerce};
+use super::apply::{check_type, coerce, resolve};
 use super::{Op, Operation, Patch};
 use crate::path::PathKind;
-use crate::quirks::{Fired, Quirk};
+use crate::quirks::Fired;
 use crate::schema::{AttrType, Attribute, Mutability};
 
 /// An attribute whose writes the engine allows whatever the document holds (no readOnly or immutable refusal).
@@ -59,26 +59,14 @@ impl<'a> Resolver<'a> {
         fits.then_some(v)
     }
 
-    /// The attribute a path names (apply.rs `locate`): its extension's schema id and its definition.
+    /// The attribute a path names, as the engine's `locate` reads it ([`resolve`]): its extension's schema id and
+    /// its definition; `None` for an attribute no schema defines.
     fn locate(&mut self, urn: Option<&str>, name: &str) -> Option<(Option<&'a str>, &'a Attribute)> {
         let schemas = &self.patch.options.schemas;
-        match urn {
-            Some(urn) if !schemas.is_core_schema(urn) => {
-                let id = schemas.schema(urn)?.id.as_str();
-                Some((Some(id), schemas.qualified(urn, name)?))
-            }
-            _ => {
-                let def = match urn {
-                    Some(urn) => schemas.qualified(urn, name),
-                    None => schemas.unqualified(self.kind, name),
-                };
-                if def.is_none() && urn.is_none() && self.patch.options.quirks.unqualified_extension {
-                    let ext = schemas.unique_extension_of(self.kind, name)?;
-                    self.fired.add(Quirk::unqualified_extension);
-                    return self.locate(Some(ext), name);
-                }
-                Some((None, def?))
-            }
+        let quirks = self.patch.options.quirks;
+        match resolve(schemas, quirks, &mut self.fired, self.kind, urn, name) {
+            (Some(urn), def) => Some((Some(schemas.schema(urn)?.id.as_str()), def?)),
+            (None, def) => Some((None, def?)),
         }
     }
 
