@@ -19,8 +19,8 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput};
 use scim_expr::{Document, Filter, Options, Patch, Quirks};
 use scim_expr_benches::{
-    add_100, add_one, entra_remove_100, grow_group, remove_one_by_filter, scim_filter_parse, scim_v2_parse, Workload,
-    FILTER_CASES,
+    add_100, add_one, entra_remove_100, grow_group, remove_one_by_filter, scim_filter_parse, scim_v2_parse, EvalFloor,
+    Workload, FILTER_CASES,
 };
 use serde_json::Value;
 
@@ -90,43 +90,16 @@ fn filter_eval(c: &mut Criterion) {
     }
     all.finish();
 
-    // The least any evaluator does on a serde_json document, on the same User the filter is timed on: for
-    // `externalId eq "…"` (caseExact) one lookup of the key in the User's map and one string comparison; for
-    // `userName eq "…"` the same with the comparison ignoring ASCII case; for `emails[type eq "work" and value co
-    // "…"]` one lookup of `emails` and, per email until one matches, a lookup of `type` compared ignoring case and a
-    // lookup of `value` searched for the text (case-sensitively, which is less work than the filter asks). Only the
-    // exact spelling of each key is looked up. Not peers: the floors the eval goals are measured against.
+    // The least any evaluator does on the same serde_json User (`EvalFloor`), each checked to decide it as the
+    // filter does. Not peers: the floors the eval goals are measured against.
     let mut floor = c.benchmark_group("floor/eval");
-    let quoted = |i: usize| w.filters[i].split('"').nth(1).unwrap_or_default().to_string();
-    let user_of = |i: usize| bench_user(&Filter::parse(&w.filters[i]).unwrap(), &w.users);
-    // Each floor is checked to decide its User as the filter does.
-    let decides = |i: usize, user: &Value, floor: bool| {
-        assert_eq!(floor, Filter::parse(&w.filters[i]).unwrap().matches(user), "floor/eval/{}", FILTER_CASES[i]);
-    };
-    let (user, want) = (user_of(1), quoted(1));
-    let external_id = |user: &Value, want: &str| user.get("externalId").and_then(Value::as_str) == Some(want);
-    decides(1, user, external_id(user, &want));
-    floor.bench_function("external_id_eq", |b| b.iter(|| external_id(black_box(user), black_box(&want))));
-    let (user, want) = (user_of(0), quoted(0));
-    let user_name = |user: &Value, want: &str| {
-        user.get("userName").and_then(Value::as_str).is_some_and(|s| s.eq_ignore_ascii_case(want))
-    };
-    decides(0, user, user_name(user, &want));
-    floor.bench_function("user_name_eq", |b| b.iter(|| user_name(black_box(user), black_box(&want))));
-    let user = user_of(2);
-    let (kind, text) = (quoted(2), w.filters[2].split('"').nth(3).unwrap_or_default().to_string());
-    let work_email = |user: &Value, kind: &str, text: &str| {
-        user.get("emails").and_then(Value::as_array).is_some_and(|emails| {
-            emails.iter().any(|e| {
-                e.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case(kind))
-                    && e.get("value").and_then(Value::as_str).is_some_and(|v| v.contains(text))
-            })
-        })
-    };
-    decides(2, user, work_email(user, &kind, &text));
-    floor.bench_function("emails_value_path", |b| {
-        b.iter(|| work_email(black_box(user), black_box(&kind), black_box(&text)))
-    });
+    for case in EvalFloor::CASES {
+        let text = &w.filters[FILTER_CASES.iter().position(|c| *c == case).unwrap()];
+        let (f, least) = (Filter::parse(text).unwrap(), EvalFloor::of(case, text).unwrap());
+        let user = bench_user(&f, &w.users);
+        assert_eq!(least.decides(user), f.matches(user), "floor/eval/{case} decides as the filter");
+        floor.bench_function(case, |b| b.iter(|| black_box(&least).decides(black_box(user))));
+    }
     floor.finish();
 
     let mut one = c.benchmark_group("scim_filter/eval");

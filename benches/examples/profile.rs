@@ -1,5 +1,6 @@
 //! Runs one bench case many times, for a profiler: `valgrind --tool=callgrind target/release/examples/profile
 //! patch/apply/group_add_member 20`. Cases: `filter/parse/<case>`, `filter/eval/<case>` (on every user),
+//! `floor/eval/<case>` (the hand-written least of that filter, `EvalFloor`, on every user),
 //! `patch/apply/<case>` with the bench's PATCH cases, incl. `group_entra_remove_100` and `group100k_*`;
 //! `overlay/apply/<case>`: the same cases through `Patch::apply_to`, the document read in place as the host;
 //! `document/apply/<case>`: through `Patch::apply_to` on a `Document` built once from the document;
@@ -9,7 +10,9 @@
 use std::hint::black_box;
 
 use scim_expr::{Document, Filter, Options, Patch, Quirks};
-use scim_expr_benches::{add_100, add_one, entra_remove_100, grow_group, remove_one_by_filter, Workload, FILTER_CASES};
+use scim_expr_benches::{
+    add_100, add_one, entra_remove_100, grow_group, remove_one_by_filter, EvalFloor, Workload, FILTER_CASES,
+};
 use serde_json::Value;
 
 fn main() {
@@ -28,6 +31,11 @@ fn main() {
         let f = Filter::parse(filter_text(case)).unwrap();
         for _ in 0..n {
             black_box(w.users.iter().filter(|u| f.matches(u)).count());
+        }
+    } else if let Some(case) = id.strip_prefix("floor/eval/") {
+        let least = EvalFloor::of(case, filter_text(case)).unwrap();
+        for _ in 0..n {
+            black_box(w.users.iter().filter(|u| black_box(&least).decides(u)).count());
         }
     } else if let Some(case) = id.strip_prefix("document/eval/") {
         let f = Filter::parse(filter_text(case)).unwrap();

@@ -6,7 +6,7 @@
 use scim_expr::{Options, Patch, Quirks};
 use scim_expr_benches::{
     add_100, add_one, entra_remove_100, grow_group, member_values, remove_one_by_filter, scim_filter_agreement,
-    scim_filter_parse, scim_v2_parse, synthetic_id, Workload, FILTER_CASES,
+    scim_filter_parse, scim_v2_parse, synthetic_id, EvalFloor, Workload, FILTER_CASES,
 };
 
 fn apply(request: &serde_json::Value, quirks: &str, doc: &serde_json::Value) -> serde_json::Value {
@@ -68,4 +68,20 @@ fn synthetic_ids_are_distinct_uuid_shaped_and_spread() {
     // Like the workload's random ids, consecutive ones differ from the first character on (mostly).
     let first_differs = ids.windows(2).filter(|w| w[0].as_bytes()[0] != w[1].as_bytes()[0]).count();
     assert!(first_differs * 10 > ids.len() * 8, "{first_differs} of {}", ids.len());
+}
+
+#[test]
+fn each_eval_floor_decides_every_user_as_its_filter_does() {
+    let w = Workload::load().unwrap();
+    for case in EvalFloor::CASES {
+        let text = &w.filters[FILTER_CASES.iter().position(|c| *c == case).unwrap()];
+        let (f, least) = (scim_expr::Filter::parse(text).unwrap(), EvalFloor::of(case, text).unwrap());
+        // `userName eq` matches none of the users (the bench times a miss); the others match some.
+        let hits = w.users.iter().filter(|u| f.matches(u)).count();
+        assert_eq!(hits == 0, case == "user_name_eq", "{case}: {hits} matches");
+        for (i, user) in w.users.iter().enumerate() {
+            assert_eq!(least.decides(user), f.matches(user), "{case}: user {i}");
+        }
+    }
+    assert!(EvalFloor::of("or_chain_50", &w.filters[7]).is_none());
 }
