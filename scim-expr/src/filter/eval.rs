@@ -73,6 +73,7 @@ impl Clone for Target {
 }
 
 impl Target {
+    #[inline]
     fn leaf(&self, slot: usize) -> Leaf {
         match &self.leaves {
             Leaves::One(leaf) => *leaf,
@@ -266,6 +267,7 @@ impl Compiled {
         Compiled { text: text.into_boxed_str(), root, nodes }
     }
 
+    #[inline]
     pub(crate) fn text(&self, span: Span) -> &str {
         self.text.get(span.start as usize..span.end as usize).unwrap_or("")
     }
@@ -330,6 +332,7 @@ impl Compiled {
 /// sub-attribute, no extension) whose strings are not dateTimes: the attribute's name as written, the string, and
 /// whether it compares exactly. On a scope whose member `name` (as [`Node::get`] finds it) is a string `s`, the
 /// filter holds exactly when `compare::str_eq(s, want, exact)` does; on any other scope, evaluate it.
+#[inline]
 pub(crate) fn string_eq(c: &Compiled, slot: usize) -> Option<(&str, &str, bool)> {
     match &c.root {
         Term::Compare { target, op: CompareOp::Eq, value: Prepared::Str { text, .. }, .. }
@@ -348,7 +351,18 @@ pub(crate) fn eval<N: Node>(c: &Compiled, scope: &N, slot: usize) -> Result<bool
 
 /// [`eval`] with the `or`s that [`group_runs`] found in `c`.
 /// `runs` is found when an `or` is first evaluated, so that a filter without one never looks at it.
+///
+/// The most common filter, `attr eq "…"` (`userName`, `externalId`, `displayName`), on a scope whose member is a
+/// string is decided here in one read and one comparison, as [`string_eq`] allows; any other value the member
+/// holds (an array, a complex value, a boolean) takes the general walk.
 pub(crate) fn eval_grouped<N: Node>(c: &Compiled, runs: &Runs, scope: &N, slot: usize) -> Result<bool, N::Error> {
+    if let Some((name, want, exact)) = string_eq(c, slot) {
+        if let Some(member) = scope.get(name)? {
+            if let View::String(have) = member.view()? {
+                return Ok(compare::str_eq(&have, want, exact));
+            }
+        }
+    }
     eval_term(c, Some(runs), &c.root, scope, slot)
 }
 
