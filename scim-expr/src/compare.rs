@@ -119,7 +119,12 @@ pub fn str_eq(a: &str, b: &str, exact: bool) -> bool {
 /// many (ids of one length, which differ early), most comparisons end there.
 #[inline]
 pub(crate) fn same_str(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+    same_bytes(a.as_bytes(), b.as_bytes())
+}
+
+/// [`same_str`] on bytes.
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && head::<8>(a) == head::<8>(b) && a == b
 }
 

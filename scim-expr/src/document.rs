@@ -48,7 +48,7 @@ use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use crate::compare::{head, same_str, tail, Num};
+use crate::compare::{head, same_bytes, tail, Num};
 use crate::error::{json_position, ErrorKind};
 use crate::node::{Node, View};
 use crate::overlay::{kept_elements, Host, Lazy};
@@ -278,8 +278,8 @@ impl PartialEq for DocRef<'_> {
 }
 
 /// Byte equality of two slices, without a call to `memcmp` for slices of up to 16 bytes (attribute names): two
-/// overlapping word comparisons.
-#[inline]
+/// overlapping word comparisons. Always inline: a call in a scan's loop costs more than the comparison.
+#[inline(always)]
 fn short_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
@@ -559,7 +559,8 @@ impl Host for DocRef<'_> {
     /// key position where `name` was found in one element is tried first in the next: a hit costs one length and
     /// one byte comparison.
     fn element_strings(&self, name: &str, f: &mut dyn FnMut(usize, Option<&str>) -> bool) -> Result<(), Infallible> {
-        self.each_element_string(name, 0, f);
+        let doc = self.doc;
+        self.each_element_string(name, 0, |i, s| f(i, s.map(|(start, len)| doc.str_at(start, len))));
         Ok(())
     }
 
@@ -571,9 +572,11 @@ impl Host for DocRef<'_> {
         from: usize,
     ) -> Result<Option<(usize, usize)>, Infallible> {
         let mut found = None;
+        let doc = self.doc;
         self.each_element_string(name, from, |i, s| {
-            if let Some(s) = s {
-                found = wants.iter().position(|w| same_str(w, s)).map(|j| (i, j));
+            if let Some((start, len)) = s {
+                let s = doc.bytes_at(start, len);
+                found = wants.iter().position(|w| same_bytes(w.as_bytes(), s)).map(|j| (i, j));
             }
             found.is_none()
         });
@@ -583,25 +586,29 @@ impl Host for DocRef<'_> {
 
 impl<'d> DocRef<'d> {
     /// [`Host::element_strings`] from element `from` on, generic over `f` so that a caller's comparisons are
-    /// compiled into the loop. The elements of one array mostly have the same keys, so the key position where
-    /// `name` was found in one element is tried first in the next: a hit costs one length and two word
-    /// comparisons.
+    /// compiled into the loop; `f` gets the string's range in [`Document::strings`], so that a caller comparing
+    /// bytes skips `str`'s boundary checks. The elements of one array mostly have the same keys, so the key
+    /// position where `name` was found in one element is tried first in the next: a hit costs one length and two
+    /// word comparisons.
     #[inline]
-    fn each_element_string(&self, name: &str, from: usize, mut f: impl FnMut(usize, Option<&'d str>) -> bool) {
+    fn each_element_string(&self, name: &str, from: usize, mut f: impl FnMut(usize, Option<(u32, u32)>) -> bool) {
         let Entry::Array { len, items, .. } = self.entry() else { return };
         let doc = self.doc;
         let (tape, table, want) = (&doc.tape[..], &doc.items[..], name.as_bytes());
-        let offsets = table.get(items as usize..items as usize + len as usize).unwrap_or_default();
+        let offsets = table.get(items as usize + from..items as usize + len as usize).unwrap_or_default();
+        let base = self.at as usize;
         let mut guess = usize::MAX;
-        for (i, off) in offsets.iter().enumerate().skip(from) {
-            let at = self.at as usize + *off as usize;
+        for (i, off) in offsets.iter().enumerate() {
+            let at = base + *off as usize;
             let mut member = None;
             if let Some(Entry::Object { len, keys, .. }) = tape.get(at) {
                 if guess < *len as usize {
-                    let key = table.get(*keys as usize + guess).map_or(usize::MAX, |k| at + *k as usize);
-                    if let Some([Entry::Key { start, len }, value]) = tape.get(key..key.saturating_add(2)) {
-                        if *len as usize == want.len() && short_eq(doc.bytes_at(*start, *len), want) {
-                            member = Some(*value);
+                    if let Some(k) = table.get(*keys as usize + guess) {
+                        let key = at + *k as usize;
+                        if let (Some(Entry::Key { start, len }), Some(value)) = (tape.get(key), tape.get(key + 1)) {
+                            if *len as usize == want.len() && short_eq(doc.bytes_at(*start, *len), want) {
+                                member = Some(*value);
+                            }
                         }
                     }
                 }
@@ -614,10 +621,10 @@ impl<'d> DocRef<'d> {
                 }
             }
             let s = match member {
-                Some(Entry::Str { start, len }) => Some(doc.str_at(start, len)),
+                Some(Entry::Str { start, len }) => Some((start, len)),
                 _ => None,
             };
-            if !f(i, s) {
+            if !f(from + i, s) {
                 break;
             }
         }
