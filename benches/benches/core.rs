@@ -94,7 +94,7 @@ fn filter_eval(c: &mut Criterion) {
     // filter does. Not peers: the floors the eval goals are measured against.
     let mut floor = c.benchmark_group("floor/eval");
     for case in EvalFloor::CASES {
-        let text = &w.filters[FILTER_CASES.iter().position(|c| *c == case).unwrap()];
+        let text = w.filter(case).unwrap();
         let (f, least) = (Filter::parse(text).unwrap(), EvalFloor::of(case, text).unwrap());
         let user = bench_user(&f, &w.users);
         assert_eq!(least.decides(user), f.matches(user), "floor/eval/{case} decides as the filter");

@@ -10,9 +10,7 @@
 use std::hint::black_box;
 
 use scim_expr::{Document, Filter, Options, Patch, Quirks};
-use scim_expr_benches::{
-    add_100, add_one, entra_remove_100, grow_group, remove_one_by_filter, EvalFloor, Workload, FILTER_CASES,
-};
+use scim_expr_benches::{add_100, add_one, entra_remove_100, grow_group, remove_one_by_filter, EvalFloor, Workload};
 use serde_json::Value;
 
 fn main() {
@@ -21,7 +19,7 @@ fn main() {
         panic!("usage: profile AREA/OP/CASE [ITERATIONS]");
     };
     let w = Workload::load().unwrap();
-    let filter_text = |case: &str| &w.filters[FILTER_CASES.iter().position(|c| *c == case).unwrap()];
+    let filter_text = |case: &str| w.filter(case).unwrap();
     if let Some(case) = id.strip_prefix("filter/parse/") {
         let text = filter_text(case);
         for _ in 0..n {

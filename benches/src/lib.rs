@@ -127,6 +127,16 @@ impl Workload {
         Ok(Workload { filters, users, patches })
     }
 
+    /// The text of the filter case called `case` (one of [`FILTER_CASES`]).
+    pub fn filter(&self, case: &str) -> Result<&str, String> {
+        FILTER_CASES
+            .iter()
+            .position(|c| *c == case)
+            .and_then(|i| self.filters.get(i))
+            .map(String::as_str)
+            .ok_or_else(|| format!("workload: no filter {case}"))
+    }
+
     /// The PATCH case called `name`.
     pub fn patch(&self, name: &str) -> Result<&PatchCase, String> {
         self.patches.iter().find(|p| p.name == name).ok_or_else(|| format!("workload: no patch {name}"))
